@@ -1,0 +1,4 @@
+"smalldiffusion, the literate edition: the model layer of a small diffusion library."
+__version__ = "0.1.0"
+
+from .protocol import *
