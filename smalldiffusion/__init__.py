@@ -4,3 +4,4 @@ __version__ = "0.1.0"
 from .protocol import *
 from .attention import *
 from .diffusion import *
+from .guidance import *
