@@ -5,3 +5,4 @@ from .protocol import *
 from .attention import *
 from .diffusion import *
 from .guidance import *
+from .targets import *
