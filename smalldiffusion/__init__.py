@@ -6,3 +6,5 @@ from .attention import *
 from .diffusion import *
 from .guidance import *
 from .targets import *
+from .ideal import *
+from . import model
