@@ -6,6 +6,7 @@
 __all__ = ['get_sigma_embeds', 'SigmaEmbedderSinCos', 'check_sigma', 'ModelMixin', 'TimeInputMLP']
 
 # %% ../nbs/01_protocol.ipynb #c002
+import math
 from itertools import pairwise
 import torch
 from torch import nn, Tensor
@@ -29,6 +30,7 @@ def get_sigma_embeds(batches:int, # B, the batch size
                     ) -> Tensor: # (B, 2): [sin s, cos s] with s = f·log σ, eq. (1)
     "Embed σ as a point on the unit circle at angle `scaling_factor`·log σ."
     sigma = _as_batch_sigma(batches, sigma)
+    if not bool(torch.isfinite(sigma).all()): raise ValueError(f"sigma must be finite; got {sigma.tolist()}")
     if log_scale:
         if not bool((sigma > 0).all()):
             raise ValueError(f"sigma must be > 0 when log_scale=True (log σ); got min {sigma.min().item():g}")
@@ -88,6 +90,9 @@ class ModelMixin:
         if cond is None or cfg_scale == 0: return self.predict_eps(x, sigma, cond=cond)
         if not hasattr(self, 'cond_embed'):
             raise AttributeError(f"{type(self).__name__} has no `cond_embed` with a `null_cond`: CFG needs an unconditional label")
+        if not math.isfinite(cfg_scale): raise ValueError(f"cfg_scale must be finite; got {cfg_scale}")
+        if len(cond) != x.shape[0]:
+            raise ValueError(f"cond must have one label per sample: shape ({x.shape[0]},); got {tuple(cond.shape)}")
         sigma = check_sigma(sigma, x)
         if sigma.ndim > 0 and sigma.shape[0] > 1:
             sigma = torch.cat([sigma, sigma])   # per-sample σ (B, 1, ..., 1) → (2B, 1, ..., 1): beyond the spec
@@ -113,6 +118,8 @@ class TimeInputMLP(nn.Module, ModelMixin):
     def forward(self, x:Tensor, # (B, dim)
                 sigma, # 0-d, (B,) or (B, 1)
                 cond=None) -> Tensor: # (B, output_dim)
-        sigma_embeds = get_sigma_embeds(x.shape[0], torch.as_tensor(sigma).squeeze())  # (B, 2)
-        nn_input = torch.cat([x, sigma_embeds], dim=1)                                 # (B, dim + 2)
+        if x.ndim != 2 or x.shape[1] != self.input_dims[0]:
+            raise ValueError(f"x must be shaped (B, dim) = (B, {self.input_dims[0]}); got {tuple(x.shape)}")
+        sigma_embeds = get_sigma_embeds(x.shape[0], torch.as_tensor(sigma).squeeze()).to(x)  # (B, 2)
+        nn_input = torch.cat([x, sigma_embeds], dim=1)                                       # (B, dim + 2)
         return self.net(nn_input)
