@@ -6,7 +6,7 @@
 __all__ = ['Swissroll', 'ClassMixture', 'Schedule', 'ScheduleLogLinear', 'ScheduleDDPM', 'training_loop', 'samples']
 
 # %% ../nbs/02_diffusion.ipynb #c002
-import math
+import math, operator
 from itertools import pairwise, chain
 from types import SimpleNamespace
 import torch
@@ -14,7 +14,17 @@ from torch import nn, Tensor
 from torch.utils.data import Dataset
 from tqdm import tqdm
 
-# %% ../nbs/02_diffusion.ipynb #c007
+# %% ../nbs/02_diffusion.ipynb #c008
+def _positive_int(value, # what the caller passed
+                  name:str, # the argument's name, for the message
+                 ) -> int: # value as a Python int >= 1
+    "`value` as a Python int >= 1: any integer type (operator.index) is accepted, bools and floats are not."
+    try: n = None if isinstance(value, bool) else operator.index(value)
+    except TypeError: n = None
+    if n is None or n < 1: raise ValueError(f"{name} must be a positive int; got {value!r}")
+    return n
+
+# %% ../nbs/02_diffusion.ipynb #c009
 class Swissroll(Dataset):
     "N points on the spiral scale·t·(cos t, sin t)/tmax + center, t evenly spaced in [tmin, tmax]."
     def __init__(self, tmin:float, # first angle (radians)
@@ -22,8 +32,7 @@ class Swissroll(Dataset):
                  N:int, # number of points
                  center=(0,0), # (2,) offset added to every point
                  scale:float=1.0): # radius of the outermost point
-        if isinstance(N, bool) or not isinstance(N, int) or N < 1:
-            raise ValueError(f"N must be a positive int; got {N!r}")
+        N = _positive_int(N, 'N')
         if tmax == 0: raise ValueError("tmax must be nonzero: points are divided by tmax")
         t = torch.linspace(tmin, tmax, N, dtype=torch.float64)                                # (N,)
         spiral = torch.stack([t * t.cos(), t * t.sin()], dim=1) / tmax                        # (N, 2)
@@ -31,7 +40,7 @@ class Swissroll(Dataset):
     def __len__(self): return len(self.vals)
     def __getitem__(self, i): return self.vals[i]                                             # (2,)
 
-# %% ../nbs/02_diffusion.ipynb #c012
+# %% ../nbs/02_diffusion.ipynb #c014
 class ClassMixture(Dataset):
     "Labelled 2-D toy data: class c is a Gaussian cluster centred at angle 2πc/num_classes on a circle."
     def __init__(self, num_classes:int=4, # K, labels 0..K-1
@@ -47,19 +56,18 @@ class ClassMixture(Dataset):
     def __len__(self): return len(self.vals)
     def __getitem__(self, i): return self.vals[i], self.labels[i]                            # (2,), ()
 
-# %% ../nbs/02_diffusion.ipynb #c016
+# %% ../nbs/02_diffusion.ipynb #c018
 def _trailing_indices(n:int, # N = len(schedule)
                       steps:int, # S, the number of sampling steps
                      ) -> list: # S+1 strictly decreasing indices, n-1 first, 0 last
     "Trailing spacing (arXiv 2305.08891, Table 2): round(n − k·n/S) − 1 for k < S, then 0."
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int; got {steps!r}")
+    steps = _positive_int(steps, 'steps')
     if 3 * steps > 2 * n:
         raise ValueError(f"steps={steps} is too many for a schedule of length {n}: trailing spacing "
                          f"would repeat a σ; use steps <= 2*len(schedule)/3 = {2 * n // 3}")
     return [round(n * (steps - k) / steps) - 1 for k in range(steps)] + [0]
 
-# %% ../nbs/02_diffusion.ipynb #c017
+# %% ../nbs/02_diffusion.ipynb #c019
 class Schedule:
     "An increasing list of noise levels σ: training draws from it, sampling walks down it."
     def __init__(self, sigmas): # (N,) positive, strictly increasing
@@ -81,12 +89,15 @@ class Schedule:
         idx = torch.randint(len(self), (x0.shape[0],))                                       # (B,)
         return self.sigmas[idx].to(x0).reshape((-1,) + (1,) * (x0.ndim - 1))                 # (B, 1, ..., 1)
 
-# %% ../nbs/02_diffusion.ipynb #c019
+# %% ../nbs/02_diffusion.ipynb #c021
 class ScheduleLogLinear(Schedule):
     "N noise levels evenly spaced in log σ, from sigma_min to sigma_max (6)."
     def __init__(self, N:int, # number of levels
                  sigma_min:float=0.02, # smallest σ
                  sigma_max:float=10): # largest σ
+        if not 0 < sigma_min < sigma_max:
+            raise ValueError(f"ScheduleLogLinear needs 0 < sigma_min < sigma_max; got sigma_min={sigma_min!r}, "
+                             f"sigma_max={sigma_max!r}")
         super().__init__(torch.logspace(math.log10(sigma_min), math.log10(sigma_max), N))
 
 class ScheduleDDPM(Schedule):
@@ -97,7 +108,7 @@ class ScheduleDDPM(Schedule):
         alpha_bar = torch.cumprod(1 - torch.linspace(beta_start, beta_end, N, dtype=torch.float64), 0)  # (N,)
         super().__init__((1 / alpha_bar - 1).sqrt().float())
 
-# %% ../nbs/02_diffusion.ipynb #c032
+# %% ../nbs/02_diffusion.ipynb #c034
 def _model_device(model:nn.Module) -> torch.device:
     "The device of the model's first parameter or buffer; CPU if it has neither."
     t = next(chain(model.parameters(), model.buffers()), None)
@@ -115,7 +126,23 @@ def _unpack(batch, conditional:bool, device):
     if device is None: return x0, cond
     return x0.to(device), (None if cond is None else cond.to(device))
 
-# %% ../nbs/02_diffusion.ipynb #c033
+def _training_setup(loader, model:nn.Module, lr:float, accelerator):
+    "Adam on the model's parameters, prepared by the accelerator if given; returns (loader, model, optimizer, device)."
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    if accelerator is None: return loader, model, optimizer, _model_device(model)
+    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+    return loader, model, optimizer, None                                                # its loader places batches
+
+def _train_step(model:nn.Module, optimizer, schedule:Schedule, x0:Tensor, cond, accelerator):
+    "One optimiser step on the model's loss (3), fresh ε and one σ per row; returns (loss, sigma, eps)."
+    model.train(); optimizer.zero_grad()
+    eps, sigma = torch.randn_like(x0), schedule.sample_batch(x0)                         # (B, ...), (B, 1, ..., 1)
+    loss = model.get_loss(x0, sigma, eps, cond=cond)
+    accelerator.backward(loss) if accelerator is not None else loss.backward()
+    optimizer.step()
+    return loss.detach(), sigma, eps
+
+# %% ../nbs/02_diffusion.ipynb #c035
 def training_loop(loader, # iterable of x0 (B, ...) batches, or (x0, cond) when conditional
                   model:nn.Module, # an nn.Module + ModelMixin
                   schedule:Schedule, # the σ to train on
@@ -124,30 +151,26 @@ def training_loop(loader, # iterable of x0 (B, ...) batches, or (x0, cond) when 
                   conditional:bool=False, # batches are (x0, cond) pairs
                   accelerator=None): # optional accelerate.Accelerator (beyond the spec)
     "Minimise the model's loss (3) with Adam; yield a SimpleNamespace (loss, step, epoch, model, optimizer, ...) per step."
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    if accelerator is not None: model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
-    device, step = (None if accelerator is not None else _model_device(model)), 0
+    loader, model, optimizer, device = _training_setup(loader, model, lr, accelerator)
+    step = 0
     for epoch in tqdm(range(epochs)):
         for batch in loader:
             x0, cond = _unpack(batch, conditional, device)                                   # (B, ...), (B,) or None
-            model.train(); optimizer.zero_grad()
-            eps, sigma = torch.randn_like(x0), schedule.sample_batch(x0)                     # (B, ...), (B, 1, ..., 1)
-            loss = model.get_loss(x0, sigma, eps, cond=cond)
-            accelerator.backward(loss) if accelerator is not None else loss.backward()
-            optimizer.step()
-            yield SimpleNamespace(loss=loss.detach(), step=step, epoch=epoch, model=model,
+            loss, sigma, eps = _train_step(model, optimizer, schedule, x0, cond, accelerator)
+            yield SimpleNamespace(loss=loss, step=step, epoch=epoch, model=model,
                                   optimizer=optimizer, x0=x0, sigma=sigma, eps=eps, cond=cond)
             step += 1
 
-# %% ../nbs/02_diffusion.ipynb #c042
+# %% ../nbs/02_diffusion.ipynb #c044
 def _check_sampler_args(sigmas:Tensor, # (S+1,)
-                        mu:float, cond, batch:int):
+                        gam:float, mu:float, cond, batch:int):
     "Raise a ValueError for a sampler call that cannot work."
     if sigmas.ndim != 1 or len(sigmas) < 2:
         raise ValueError(f"sigmas must be 1-D with at least 2 values; got shape {tuple(sigmas.shape)}")
     if not bool((sigmas[1:] < sigmas[:-1]).all()) or bool(sigmas[-1] < 0):
         raise ValueError("sigmas must be strictly decreasing (largest σ first) and >= 0; got "
                          f"{[round(float(s), 4) for s in sigmas[:5]]}{' ...' if len(sigmas) > 5 else ''}")
+    if not math.isfinite(gam): raise ValueError(f"gam must be a finite number; got {gam}")
     if not 0 <= mu < 1: raise ValueError(f"mu must be in [0, 1); got {mu}")
     if cond is not None and len(cond) != batch:
         raise ValueError(f"cond must have one entry per sample: len(cond) = {len(cond)}, batch = {batch}")
@@ -158,7 +181,14 @@ def _sampler_step(xt:Tensor, sig:Tensor, sig_next:Tensor, eps_av:Tensor, mu:floa
     eta = (sig_next**2 - sig_p**2).clamp(min=0).sqrt()                                        # clamp: rounding at tiny mu
     return xt - (sig - sig_p) * eps_av + eta * torch.randn_like(xt)                          # (11)
 
-# %% ../nbs/02_diffusion.ipynb #c043
+def _sampler_setup(model:nn.Module, sigmas, gam:float, mu:float, batchsize:int, xt:Tensor|None, cond):
+    "Check the call; return sigmas (S+1,), the start xt (B, ...) and cond, all on the model's device."
+    device, sigmas = _model_device(model), torch.as_tensor(sigmas)
+    _check_sampler_args(sigmas, gam, mu, cond, batchsize if xt is None else len(xt))
+    xt = model.rand_input(batchsize).to(device) * sigmas[0] if xt is None else xt.to(device)  # (B, ...)
+    return sigmas.to(xt), xt, (None if cond is None else cond.to(device))
+
+# %% ../nbs/02_diffusion.ipynb #c045
 @torch.no_grad()
 def samples(model:nn.Module, # an nn.Module + ModelMixin
             sigmas:Tensor, # (S+1,) strictly decreasing, e.g. schedule.sample_sigmas(S); may end at 0
@@ -169,13 +199,11 @@ def samples(model:nn.Module, # an nn.Module + ModelMixin
             xt:Tensor|None=None, # (B, *input_dims) start at sigmas[0]; default sigmas[0]·N(0, I)
             cond=None): # (B,) conditioning, one entry per sample
     "Walk x down `sigmas` with update (11); yield x after each of the S steps, so `*xts, x0 = samples(...)`."
-    device, sigmas = _model_device(model), torch.as_tensor(sigmas)
-    _check_sampler_args(sigmas, mu, cond, batchsize if xt is None else len(xt))
-    xt = model.rand_input(batchsize).to(device) * sigmas[0] if xt is None else xt.to(device)  # (B, ...)
-    cond, was_training, eps = (None if cond is None else cond.to(device)), model.training, None
+    sigmas, xt, cond = _sampler_setup(model, sigmas, gam, mu, batchsize, xt, cond)
+    was_training, eps = model.training, None
     model.eval()
     try:
-        for i, (sig, sig_next) in enumerate(pairwise(sigmas.to(xt))):
+        for i, (sig, sig_next) in enumerate(pairwise(sigmas)):
             eps_prev, eps = eps, model.predict_eps_cfg(xt, sig, cond, cfg_scale)              # (B, ...)
             eps_av = gam * eps + (1 - gam) * eps_prev if i > 0 else eps                      # (14)
             xt = _sampler_step(xt, sig, sig_next, eps_av, mu)

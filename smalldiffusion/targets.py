@@ -36,6 +36,7 @@ def Scaled(cls:type, # model class: subclasses nn.Module and ModelMixin, defines
     "Class decorator: the network sees x·√ᾱ(σ), eq. (4), of constant expected norm for unit-variance data."
     _check_model_class(cls, 'Scaled')
     def forward(self, x, sigma, cond=None):
+        sigma = check_sigma(sigma, x)    # 0-d or (B, 1, ..., 1): a (B,) σ would mix samples
         return cls.forward(self, x * alpha(sigma).sqrt(), sigma, cond=cond)
     return type(cls.__name__ + 'Scaled', (cls,), dict(forward=forward))
 
@@ -48,6 +49,7 @@ def PredX0(cls:type, # model class: subclasses nn.Module and ModelMixin, defines
         sigma = check_sigma(sigma, x0)   # 0-d or (B, 1, ..., 1), as ModelMixin.get_loss
         return loss()(x0, self(x0 + sigma * eps, sigma, cond=cond))
     def predict_eps(self, x, sigma, cond=None):
+        sigma = check_sigma(sigma, x)
         x0_hat = self(x, sigma, cond=cond)
         return (x - x0_hat) / sigma
     return type(cls.__name__ + 'PredX0', (cls,), dict(get_loss=get_loss, predict_eps=predict_eps))
@@ -63,6 +65,7 @@ def PredV(cls:type, # model class: subclasses nn.Module and ModelMixin, defines 
         v = alpha(sigma).sqrt() * eps - (1 - alpha(sigma)).sqrt() * x0
         return loss()(v, self(xt, sigma, cond=cond))
     def predict_eps(self, x, sigma, cond=None):
+        sigma = check_sigma(sigma, x)
         v_hat = self(x, sigma, cond=cond)
         return alpha(sigma).sqrt() * (v_hat + (1 - alpha(sigma)).sqrt() * x)
     return type(cls.__name__ + 'PredV', (cls,), dict(get_loss=get_loss, predict_eps=predict_eps))
