@@ -11,7 +11,8 @@ It reports the median time of a few repeats, the extra peak memory of one call (
 during the call minus resident memory before it), the ratios to the targets of issue 8 (time ≤ 1.3× bare,
 extra peak ≤ 10% of the data size), and the accuracy of x̂0 against a float64 direct-difference
 reference on a subset of queries, σ from 0.002 to 80, including a query between two data points whose
-posterior weights are 0.4/0.6.
+posterior weights are 0.4/0.6. For the timed batch and for each σ of the accuracy check it also counts the queries
+that step 3 of the notebook settles (the rest negligible) and those marked unsure, which take the slower float64 path.
 
 Memory: peak RSS is read from VmHWM in /proc/self/status after resetting it by writing "5" to
 /proc/self/clear_refs (Linux); for that phase glibc malloc is told (mallopt) to serve every block of 64 KiB
@@ -27,7 +28,7 @@ Usage (from the repository root):  .venv/bin/python benchmarks/ideal_denoiser.py
 import argparse, ctypes, gc, math, os, statistics, threading, time
 import torch
 import torch.nn.functional as F
-from smalldiffusion.ideal import IdealDenoiser
+from smalldiffusion.ideal import IdealDenoiser, _full_fp32
 
 
 # ---- the three methods -------------------------------------------------------------------------------
@@ -132,8 +133,14 @@ def midpoint_query(d0, d1, sigma):
     x[j] += (math.log(1.5) - gap) * sigma**2 / (d1[j] - d0[j])
     return x.float()
 
+def paths(model, x, sigma):
+    "How many queries step 3 settles and how many are unsure (the float64 path), for one batch at one σ."
+    xf = x.flatten(1)
+    with _full_fp32(): _, negligible, unsure = model._steps(xf, torch.full((len(xf), 1), float(sigma), device=xf.device)**2)
+    return int(negligible.sum()), int(unsure.sum())
+
 def accuracy(model, data, sigmas, per_sigma=4):
-    "Rows: (σ, max |x̂0 − ref| ours, spec, the midpoint's reference weights)."
+    "Rows: (σ, max |x̂0 − ref| ours, spec, the midpoint's reference weights, queries unsure)."
     flat, rows = data.flatten(1), []
     for sigma in sigmas:
         x = torch.cat([midpoint_query(flat[0], flat[1], sigma)[None],
@@ -144,7 +151,7 @@ def accuracy(model, data, sigmas, per_sigma=4):
         ours = model.x0_hat(x, s).flatten(1)
         spec = (x - spec_forward(data, x, s) * s).flatten(1)      # x̂0 = x − σ·ε̂
         rows.append((sigma, (ours.double() - ref).abs().max().item(), (spec.double() - ref).abs().max().item(),
-                     w[0, 0].item(), w[0, 1].item()))
+                     w[0, 0].item(), w[0, 1].item(), paths(model, x, sigma)[1]))
     return rows
 
 
@@ -214,14 +221,17 @@ def main():
               f'extra peak <= 10% of data: ours {m_ratio:.1%} -> {"met" if m_ratio <= 0.10 else "NOT met"}')
     if 'spec' in med and base:
         print(f'spec formula: {med["spec"] / base:.2f}x bare, extra peak {mem["spec"] / data_bytes:.0%} of the data')
+    if 'ours' in fns:
+        settled, unsure = paths(model, x, a.sigma)
+        print(f'paths of the {a.batch} timed queries: step 3 (rest negligible) {settled}, unsure (float64 path) {unsure}')
 
     if not a.no_accuracy:
         print('\naccuracy of x̂0, max |x̂0 − float64 direct-difference reference| over 7 queries per σ '
               '(the midpoint query, 4 noised data points, 2 pure-noise queries); requirement: <= 1e-4')
-        print(f'{"σ":>7s} {"ours":>9s} {"spec":>9s}   midpoint weights (reference)')
+        print(f'{"σ":>7s} {"ours":>9s} {"spec":>9s}   midpoint weights (reference)   unsure (of 7)')
         rows = accuracy(model, data, [0.002, 0.005, 0.01, 0.1, 1., 10., 80.])
-        for s, e_ours, e_spec, w0, w1 in rows:
-            print(f'{s:7g} {e_ours:9.1e} {e_spec:9.1e}   {w0:.2f} / {w1:.2f}')
+        for s, e_ours, e_spec, w0, w1, n_unsure in rows:
+            print(f'{s:7g} {e_ours:9.1e} {e_spec:9.1e}   {w0:.2f} / {w1:.2f}                    {n_unsure}')
         worst = max(r[1] for r in rows)
         print(f'worst error, ours: {worst:.1e} -> {"met" if worst <= 1e-4 else "NOT met"}')
 

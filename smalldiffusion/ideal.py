@@ -7,6 +7,7 @@ __all__ = ['sq_norm', 'IdealDenoiser']
 
 # %% ../nbs/06_ideal.ipynb #c002
 import math
+from contextlib import contextmanager
 import torch
 from torch import nn, Tensor
 from .protocol import ModelMixin
@@ -18,7 +19,21 @@ def sq_norm(M:Tensor, # (b, n)
     "Squared norm of each row of `M`, repeated `k` times."
     return M.square().sum(dim=1).unsqueeze(1).repeat(1, k)
 
-# %% ../nbs/06_ideal.ipynb #c015
+# %% ../nbs/06_ideal.ipynb #c013
+_TOL = 1e-4          # the accuracy asked of x̂0 (max abs error); step 4 checks it
+_C_MEASURED = 5.     # eq. (5)'s c in step 4: the largest |δ|/E_1 measured on this CPU (notebook 06), with a margin
+
+def _c_step4(x:Tensor, D:int) -> float:
+    "Step 4's c: the measured one where it was measured (CPU products through MKL), else the conservative 2√D + 3."
+    return _C_MEASURED if x.device.type == 'cpu' and torch.backends.mkl.is_available() else 2 * math.sqrt(D) + 3
+
+def _logit_error(x:Tensor, s2:Tensor, # (B, D) queries, (B, 1) σ²
+                 d_max:float, c:float) -> Tensor: # the largest data norm, eq. (5)'s constant → (B, 1) float64
+    "E_c of eq. (5): a bound on |ℓ̃_i − ℓ_i| for every data point i; u is the unit roundoff of x's dtype."
+    u = torch.finfo(x.dtype).eps / 2
+    return c * u * (x.double().norm(dim=1, keepdim=True) * d_max + d_max**2 / 2) / s2.double()
+
+# %% ../nbs/06_ideal.ipynb #c017
 def _exp(l:Tensor) -> Tensor:
     "exp, in place, of exponents clamped at −60: e^−60 ≈ 9e−27 is 0 to a softmax, and products with it stay out of the slow subnormal range."
     return l.clamp_(min=-60.).exp_()
@@ -31,7 +46,7 @@ def _merge_top(top_l:Tensor, top_i:Tensor, # (B, k') running largest logits and 
     v, j = v.topk(min(k, v.shape[1]), dim=1)
     return v, i.gather(1, j)
 
-# %% ../nbs/06_ideal.ipynb #c016
+# %% ../nbs/06_ideal.ipynb #c018
 def _online_softmax(logits, # logits(a, d): the (B, C) logits of the chunk d of rows starting at row a
                     data:Tensor, x:Tensor, # (N, D) data, (B, D) queries (sets the dtype and device)
                     chunk_size:int, k:int=0): # rows per chunk, how many top logits to track
@@ -48,47 +63,58 @@ def _online_softmax(logits, # logits(a, d): the (B, C) logits of the chunk d of 
         Z, S, m = Z.mul_(scale).add_(p.sum(1, keepdim=True)), S.mul_(scale).addmm_(p, d), m_new
     return m, Z, S, top_l, top_i
 
-# %% ../nbs/06_ideal.ipynb #c020
-def _exact_logits(data:Tensor, x:Tensor, s2:Tensor, # (N, D), (B, D), (B, 1) σ²
-                  idx:Tensor) -> Tensor: # (B, k) rows of `data` for each query → (B, k) float64
-    "ℓ_i = (‖x‖² − ‖x − d_i‖²)/(2σ²), the stream's logits, from direct differences in float64."
+# %% ../nbs/06_ideal.ipynb #c022
+def _sq_dists(data:Tensor, x:Tensor, # (N, D), (B, D)
+              idx:Tensor) -> Tensor: # (B, k) rows of `data` for each query → (B, k) float64
+    "Step 2: ‖x − d_i‖² for the rows idx, from direct differences in float64, one column at a time (B·D memory)."
     x64 = x.double()
-    sq = [torch.linalg.vector_norm(x64 - data[idx[:, j].to(data.device)].to(x64), dim=1)**2 for j in range(idx.shape[1])]
-    return (x64.square().sum(1, keepdim=True) - torch.stack(sq, 1)) / (2 * s2.double())
+    return torch.stack([(x64 - data[idx[:, j].to(data.device)].to(x64)).square().sum(1) for j in range(idx.shape[1])], 1)
 
 def _rest_negligible(top_l:Tensor, l_max:Tensor, # (B, k) float32 top logits, (B, 1) best exact logit
-                     x:Tensor, s2:Tensor, d_max:float, N:int) -> Tensor: # (B, 1) bool
-    "Is every point outside the top k at least T below the best? Its logit is ≤ top_l[:, -1] + E, eq. (5)."
+                     E:Tensor, N:int) -> Tensor: # (B, 1) eq. (5), the data size → (B, 1) bool
+    "Step 3: is every point outside the top k at least T = log N + 20 below the best? Its logit is ≤ top_l[:, -1] + E."
     if top_l.shape[1] == N: return torch.ones_like(l_max, dtype=torch.bool)
-    c, u = 2 * math.sqrt(x.shape[1]), torch.finfo(x.dtype).eps / 2
-    E = c * u * (x.norm(dim=1, keepdim=True).double() * d_max + d_max**2 / 2) / s2.double()
     return top_l[:, -1:].double() + E < l_max - (math.log(N) + 20)
 
-# %% ../nbs/06_ideal.ipynb #c021
-def _swap_in_exact(data:Tensor, x:Tensor, # (N, D), (B, D)
-                   l_ex, m, Z, S, top_l, top_i, # exact top-k logits (B, k) and the stream's output
-                   negligible:Tensor): # (B, 1) bool: drop the stream's sums
-    "x̂0 (B, D) with the top-k rows' float32 weights replaced by exact ones, and whether the float32 rest is too inaccurate (B,)."
+# %% ../nbs/06_ideal.ipynb #c023
+def _swap_in_exact(data:Tensor, l_ex:Tensor, # (N, D), (B, k) exact logits of the top k
+                   m, Z, S, top_l, top_i, # the stream's output
+                   negligible:Tensor): # (B, 1) bool: step 3 found the rest negligible
+    "Eq. (7): x̃0 (B, D) with the top k rows' float32 weights replaced by exact ones, and the rest's weight W (B, 1)."
     m, l_max = m.double(), l_ex.amax(1, keepdim=True)
     m_new = torch.where(negligible, l_max, torch.maximum(m, l_max))
     a = torch.where(negligible, 0., (m - m_new).exp())                              # (B, 1) weight of (Z, S)
     p_top = (top_l.double() - m).exp()                                              # (B, k) the stream's weights
-    coef = (l_ex - m_new).exp() - a * p_top                                         # (B, k) exact − streamed
-    S = S * a.to(x)
-    for j in range(top_i.shape[1]): S.addcmul_(coef[:, j:j + 1].to(x), data[top_i[:, j].to(data.device)].to(x))
-    delta = (top_l.double() - l_ex).abs().amax(1, keepdim=True)                     # (B, 1) measured float32 error
-    w_rest = ((1 - p_top.sum(1, keepdim=True) / Z.double()).clamp(min=0) + 1e-6) * (2 * delta).exp()   # (B, 1) ≥ true
-    unsure = ~negligible & (w_rest.clamp(max=1) * delta > 1e-4)
-    return S / (Z.double() * a + coef.sum(1, keepdim=True)).to(x), unsure[:, 0]
+    coef = (l_ex - m_new).exp() - a * p_top                                         # (B, k) γ: exact − streamed
+    S = S * a.to(S)
+    for j in range(top_i.shape[1]): S.addcmul_(coef[:, j:j + 1].to(S), data[top_i[:, j].to(data.device)].to(S))
+    den = Z.double() * a + coef.sum(1, keepdim=True)                                # (B, 1)
+    return S / den.to(S), a * (Z.double() - p_top.sum(1, keepdim=True)).clamp(min=0) / den
+
+def _rest_error(W:Tensor, E:Tensor, R:Tensor) -> Tensor: # (B, 1) each → (B, 1)
+    "Eq. (8): the largest error in x̂0 that logits off by at most E, on a share W of the weight, can cause."
+    return W * E.expm1() * R / (1 + W * (-E).expm1())
 
 def _direct_x0_hat(data:Tensor, x:Tensor, s2:Tensor) -> Tensor: # (N, D), (B, D), (B, 1) → (B, D)
-    "The fallback: eq. (2)–(3) from direct differences in float64, streamed in chunks of 256 rows."
+    "The last resort: eq. (2)–(3) from direct differences in float64, streamed in chunks of 256 rows."
     x64, s2 = x.double(), s2.double()
     exact = lambda a, d: torch.cdist(x64, d, compute_mode='donot_use_mm_for_euclid_dist').square_().div_(-2 * s2)
     m, Z, S, _, _ = _online_softmax(exact, data, x64, chunk_size=256)
     return (S / Z).to(x)
 
-# %% ../nbs/06_ideal.ipynb #c023
+# %% ../nbs/06_ideal.ipynb #c027
+@contextmanager
+def _full_fp32():
+    "Inside: float32 matrix products in full float32 (no TF32 or bf16 rounding of their inputs); after: the caller's setting."
+    flags = [(b, 'fp32_precision', 'ieee') for b in (torch.backends.cuda.matmul, getattr(torch.backends.mkldnn, 'matmul', None))
+             if hasattr(b, 'fp32_precision')] or [(torch.backends.cuda.matmul, 'allow_tf32', False)]   # torch ≥ 2.9, or older
+    old = [getattr(b, a) for b, a, _ in flags]
+    try:
+        for b, a, v in flags: setattr(b, a, v)
+        yield
+    finally:
+        for (b, a, _), v in zip(flags, old): setattr(b, a, v)
+
 def _stack_items(dataset) -> Tensor: # (N, *input_dims)
     "All items of `dataset` stacked; an (x, label) item contributes x."
     if len(dataset) == 0: raise ValueError("dataset is empty: the ideal denoiser needs at least one data point")
@@ -98,6 +124,7 @@ def _stack_items(dataset) -> Tensor: # (N, *input_dims)
         raise TypeError(f"dataset items must be tensors or (tensor, label) pairs; got {type(items[0]).__name__}")
     if len({it.shape for it in items}) > 1:
         raise ValueError(f"dataset items must all have one shape; got {sorted({tuple(it.shape) for it in items})[:3]}")
+    if items[0].ndim == 0: raise ValueError("dataset items must have at least one dimension; got 0-d items (make N numbers a (N, 1) tensor)")
     data = torch.stack(items)
     return data if data.is_floating_point() else data.float()
 
@@ -110,35 +137,80 @@ def _sigma_rows(sigma, x:Tensor) -> Tensor: # (B, 1)
     if not bool((sigma > 0).all()): raise ValueError(f"sigma must be > 0; got min {sigma.min().item():g}")
     return sigma
 
-# %% ../nbs/06_ideal.ipynb #c024
+# %% ../nbs/06_ideal.ipynb #c028
 class IdealDenoiser(nn.Module, ModelMixin):
     "The Bayes-optimal ε-predictor for data drawn uniformly from `dataset`: ε̂ = (x − E[x0 | x])/σ."
     def __init__(self, dataset, # items: tensors of one shape, or (tensor, label) pairs (label dropped)
                  chunk_size:int=4096, # data rows per streamed chunk (beyond the spec)
                  n_exact:int=8): # k, how many nearest points get exact float64 logits (beyond the spec)
         super().__init__()
+        for name, v in dict(chunk_size=chunk_size, n_exact=n_exact).items():
+            if not isinstance(v, int) or v < 1: raise ValueError(f"{name} must be an int >= 1; got {v!r}")
         data = _stack_items(dataset)                                                   # (N, *input_dims)
         self.register_buffer('data', data, persistent=False)
-        self.register_buffer('half_sq_norm', sq_norm(data.flatten(1).double(), 1)[:, 0] / 2, persistent=False)  # (N,)
         self.input_dims, self.chunk_size, self.n_exact = tuple(data.shape[1:]), chunk_size, n_exact
+        self._derive()
+
+    def _derive(self):
+        "½‖d_i‖² in float64 (chunk by chunk: no float64 copy of the data), d_max, and the data's smallest and largest value."
+        d = self.data.flatten(1)
+        self.register_buffer('half_sq_norm', torch.cat([sq_norm(c.double(), 1)[:, 0] for c in d.split(4096)]) / 2, persistent=False)
+        self.d_max, self.d_lo, self.d_hi = (2 * self.half_sq_norm.max().item())**0.5, d.min().item(), d.max().item()
+
+    def _apply(self, fn, recurse=True):
+        "`.to()`, `.half()`, `.double()`, ...: the data follow, and the rest is derived again from them."
+        super()._apply(fn, recurse)
+        if hasattr(self, 'input_dims'): self._derive()
+        return self
+
+    def _prepare(self, x:Tensor, sigma): # → x in the dtype the computation runs in, σ² (B, 1)
+        "Check x and σ; float16/bfloat16 x is computed in float32."
+        if not isinstance(x, Tensor) or not x.is_floating_point():
+            raise TypeError(f"x must be a floating-point tensor; got {getattr(x, 'dtype', type(x).__name__)}")
+        if tuple(x.shape[1:]) != self.input_dims:
+            raise ValueError(f"x must be shaped (B, *input_dims) = (B, {', '.join(map(str, self.input_dims))}); got {tuple(x.shape)}")
+        if not bool(x.isfinite().all()): raise ValueError("x must be finite; got NaN or inf")
+        x = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+        sigma, fi = _sigma_rows(sigma, x), torch.finfo(x.dtype)
+        l_big = (x.flatten(1).double().norm(dim=1) * self.d_max + self.d_max**2 / 2) / sigma[:, 0].double()**2   # (B,) ≥ |ℓ̃|
+        if bool((sigma.square() < fi.tiny).any()) or not bool((l_big < fi.max).all()):
+            raise ValueError(f"sigma = {sigma.min().item():g} is too small for {x.dtype}: σ² underflows or the logits "
+                             f"(x·d − ½‖d‖²)/σ² overflow; pass x and sigma as float64")
+        return x, sigma.square()
+
+    def _steps(self, x:Tensor, s2:Tensor): # (B, D), (B, 1) σ² → x̂0 (B, D), negligible (B,), unsure (B,)
+        "Steps 1–4 in the dtype of x: x̂0, whether step 3 dropped the rest, and whether eq. (8) exceeds 1e-4."
+        data, N, D = self.data.flatten(1), len(self.data), x.shape[1]
+        fast = lambda a, d: torch.addmm(-self.half_sq_norm[a:a + len(d)].to(x), x, d.T).div_(s2)   # (B, C) ℓ̃
+        m, Z, S, top_l, top_i = _online_softmax(fast, data, x, self.chunk_size, min(self.n_exact, N))
+        l_ex = (x.double().square().sum(1, keepdim=True) - _sq_dists(data, x, top_i)) / (2 * s2.double())   # (B, k)
+        E_safe = _logit_error(x, s2, self.d_max, 2 * math.sqrt(D) + 3)
+        negligible = _rest_negligible(top_l, l_ex.amax(1, keepdim=True), E_safe, N)
+        x0, W = _swap_in_exact(data, l_ex, m, Z, S, top_l, top_i, negligible)
+        C, u = min(self.chunk_size, N), torch.finfo(x.dtype).eps / 2
+        W = (W + (N / C + math.log2(C) + 2) * u).clamp(max=1)                           # + the rounding of Z
+        R = torch.maximum(self.d_hi - x0, x0 - self.d_lo).amax(1, keepdim=True).double()
+        unsure = ~negligible & (_rest_error(W, _logit_error(x, s2, self.d_max, _c_step4(x, D)), R) > _TOL)
+        return x0, negligible[:, 0], unsure[:, 0]
+
+    def _solve(self, x:Tensor, s2:Tensor) -> Tensor: # (B, D), (B, 1) → (B, D)
+        "Steps 1–4; unsure queries go again in float64, and if unsure there too, to direct differences."
+        x0, _, unsure = self._steps(x, s2)
+        if unsure.any():
+            xu, su = x[unsure].double(), s2[unsure].double()
+            x0[unsure] = (self._solve(xu, su) if x.dtype != torch.float64 else _direct_x0_hat(self.data.flatten(1), xu, su)).to(x0)
+        return x0
 
     @torch.no_grad()
     def x0_hat(self, x:Tensor, sigma) -> Tensor: # (B, *input_dims) → E[x0 | x_t = x], shaped like x
         "Beyond the spec: the posterior mean, eq. (3), by steps 1–4."
-        if tuple(x.shape[1:]) != self.input_dims:
-            raise ValueError(f"x must be shaped (B, *input_dims) = (B, {', '.join(map(str, self.input_dims))}); got {tuple(x.shape)}")
-        data, xf, s2 = self.data.flatten(1), x.flatten(1), _sigma_rows(sigma, x).square()   # (N, D), (B, D), (B, 1)
-        fast = lambda a, d: torch.addmm(-self.half_sq_norm[a:a + len(d)].to(x), xf, d.T).div_(s2)   # (B, C)
-        m, Z, S, top_l, top_i = _online_softmax(fast, data, xf, self.chunk_size, min(self.n_exact, len(data)))
-        l_ex = _exact_logits(data, xf, s2, top_i)                                     # (B, k)
-        d_max = (2 * self.half_sq_norm.max().item())**0.5
-        negligible = _rest_negligible(top_l, l_ex.amax(1, keepdim=True), xf, s2, d_max, len(data))
-        x0, unsure = _swap_in_exact(data, xf, l_ex, m, Z, S, top_l, top_i, negligible)
-        if unsure.any(): x0[unsure] = _direct_x0_hat(data, xf[unsure], s2[unsure])
-        return x0.reshape(x.shape)
+        xw, s2 = self._prepare(x, sigma)
+        with _full_fp32(): x0 = self._solve(xw.flatten(1), s2)
+        return x0.reshape(x.shape).to(x.dtype)
 
     @torch.no_grad()
     def forward(self, x:Tensor, sigma, cond=None) -> Tensor: # ε̂, shaped like x; cond is ignored
-        "ε̂ = (x − x̂0)/σ, eq. (3)."
-        sigma = _sigma_rows(sigma, x).reshape((-1,) + (1,) * (x.ndim - 1))             # (B, 1, ..., 1)
-        return (x - self.x0_hat(x, sigma)) / sigma
+        "ε̂ = (x − x̂0)/σ, eq. (3), computed in float32 for float16/bfloat16 x."
+        xw, _ = self._prepare(x, sigma)
+        sigma = _sigma_rows(sigma, xw).reshape((-1,) + (1,) * (x.ndim - 1))            # (B, 1, ..., 1)
+        return ((xw - self.x0_hat(xw, sigma)) / sigma).to(x.dtype)
