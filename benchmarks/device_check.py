@@ -39,9 +39,14 @@ on_both(lambda: ConditionalMLP(num_classes=4).eval(), lambda m, d: m.predict_eps
         1e-5, 'ConditionalMLP.predict_eps_cfg, per-sample sigma')
 img = torch.randn(500, 3, 8, 8)
 xi = torch.randn(16, 3, 8, 8)
-for s in (0.01, 1.0, 50.0):
-    on_both(lambda: IdealDenoiser(img), lambda m, d: m(xi.to(d), torch.tensor(s).to(d)), 1e-3 / s,
+for s in (0.002, 0.01, 1.0, 10.0, 50.0):     # x̂0 within 1e-4 on each side: ε̂ = (x − x̂0)/σ within 2e-4/σ
+    on_both(lambda: IdealDenoiser(img), lambda m, d: m(xi.to(d), torch.tensor(s).to(d)), 2e-4 / s,
             f'IdealDenoiser on 500 x 3x8x8 images, sigma = {s:g}')
+if dev.type == 'cuda':   # the denoiser turns TF32 off for its own products, whatever the caller set
+    torch.backends.cuda.matmul.allow_tf32 = True
+    on_both(lambda: IdealDenoiser(img), lambda m, d: m(xi.to(d), torch.tensor(10.).to(d)), 2e-5,
+            'IdealDenoiser, sigma = 10, caller enabled TF32')
+    torch.backends.cuda.matmul.allow_tf32 = False
 
 # training and sampling end to end on the device: everything the loop and sampler make stays there
 torch.manual_seed(0)
