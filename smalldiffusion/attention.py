@@ -6,23 +6,13 @@
 __all__ = ['Attention', 'CondSequential']
 
 # %% ../nbs/04_attention.ipynb #c002
-import operator
 import torch
 from torch import nn, Tensor
 import torch.nn.functional as F
 from einops import rearrange
+from .protocol import check_count
 
 # %% ../nbs/04_attention.ipynb #c019
-def _check_count(name:str, # the argument's name, for the message
-                 n, # its value
-                ) -> int: # n as an int
-    "n as an int >= 1: a TypeError unless n is an integer (4.0 is not), a ValueError if n < 1."
-    try: n = operator.index(n)
-    except TypeError: raise TypeError(f"{name} must be an integer >= 1; got {name}={n!r} of type {type(n).__name__}") from None
-    if n < 1: raise ValueError(f"{name} must be an integer >= 1; got {name}={n}")
-    return n
-
-# %% ../nbs/04_attention.ipynb #c020
 def _check_tokens(x:Tensor, head_dim:int, num_heads:int):
     "Raise a ValueError unless x is shaped (B, N, D) with D = head_dim·num_heads."
     dim = head_dim * num_heads
@@ -32,15 +22,15 @@ def _check_tokens(x:Tensor, head_dim:int, num_heads:int):
         raise ValueError(f"x's last dim must be D = head_dim·num_heads = {head_dim}·{num_heads} = {dim}; "
                          f"got {x.shape[-1]}, shape {tuple(x.shape)}")
 
-# %% ../nbs/04_attention.ipynb #c021
+# %% ../nbs/04_attention.ipynb #c020
 class Attention(nn.Module):
     "Multi-head self-attention, eqs. (4)-(5): (B, N, D) → (B, N, D) with D = head_dim·num_heads."
     def __init__(self, head_dim:int, # d, the width of one head
                  num_heads:int=8, # H, the number of heads
                  qkv_bias:bool=False): # whether the q, k, v projection has a bias
         super().__init__()
-        self.num_heads = _check_count('num_heads', num_heads)
-        self.head_dim = _check_count('head_dim', head_dim)
+        self.num_heads = check_count(num_heads, 'num_heads')
+        self.head_dim = check_count(head_dim, 'head_dim')
         dim = self.head_dim * self.num_heads
         self.qkv = nn.Linear(dim, dim * 3, bias=qkv_bias)
         self.proj = nn.Linear(dim, dim)
@@ -54,7 +44,7 @@ class Attention(nn.Module):
                       'b h n k -> b n (h k)')                           # (B, H, N, d) → (B, N, D)
         return self.proj(x)
 
-# %% ../nbs/04_attention.ipynb #c043
+# %% ../nbs/04_attention.ipynb #c042
 class CondSequential(nn.Sequential):
     "`nn.Sequential` whose modules are called as `module(x, cond)`, eq. (8): the same cond reaches every block."
     def forward(self, x, # the features, e.g. tokens (B, N, D)

@@ -6,25 +6,16 @@
 __all__ = ['Swissroll', 'ClassMixture', 'Schedule', 'ScheduleLogLinear', 'ScheduleDDPM', 'training_loop', 'samples']
 
 # %% ../nbs/02_diffusion.ipynb #c002
-import math, operator
+import math
 from itertools import pairwise, chain
 from types import SimpleNamespace
 import torch
 from torch import nn, Tensor
 from torch.utils.data import Dataset
 from tqdm import tqdm
+from .protocol import check_count
 
 # %% ../nbs/02_diffusion.ipynb #c008
-def _positive_int(value, # what the caller passed
-                  name:str, # the argument's name, for the message
-                 ) -> int: # value as a Python int >= 1
-    "`value` as a Python int >= 1: any integer type (operator.index) is accepted, bools and floats are not."
-    try: n = None if isinstance(value, bool) else operator.index(value)
-    except TypeError: n = None
-    if n is None or n < 1: raise ValueError(f"{name} must be a positive int; got {value!r}")
-    return n
-
-# %% ../nbs/02_diffusion.ipynb #c009
 class Swissroll(Dataset):
     "N points on the spiral scale·t·(cos t, sin t)/tmax + center, t evenly spaced in [tmin, tmax]."
     def __init__(self, tmin:float, # first angle (radians)
@@ -32,7 +23,7 @@ class Swissroll(Dataset):
                  N:int, # number of points
                  center=(0,0), # (2,) offset added to every point
                  scale:float=1.0): # radius of the outermost point
-        N = _positive_int(N, 'N')
+        N = check_count(N, 'N')
         if tmax == 0: raise ValueError("tmax must be nonzero: points are divided by tmax")
         t = torch.linspace(tmin, tmax, N, dtype=torch.float64)                                # (N,)
         spiral = torch.stack([t * t.cos(), t * t.sin()], dim=1) / tmax                        # (N, 2)
@@ -40,7 +31,7 @@ class Swissroll(Dataset):
     def __len__(self): return len(self.vals)
     def __getitem__(self, i): return self.vals[i]                                             # (2,)
 
-# %% ../nbs/02_diffusion.ipynb #c014
+# %% ../nbs/02_diffusion.ipynb #c013
 class ClassMixture(Dataset):
     "Labelled 2-D toy data: class c is a Gaussian cluster centred at angle 2πc/num_classes on a circle."
     def __init__(self, num_classes:int=4, # K, labels 0..K-1
@@ -56,18 +47,18 @@ class ClassMixture(Dataset):
     def __len__(self): return len(self.vals)
     def __getitem__(self, i): return self.vals[i], self.labels[i]                            # (2,), ()
 
-# %% ../nbs/02_diffusion.ipynb #c018
+# %% ../nbs/02_diffusion.ipynb #c017
 def _trailing_indices(n:int, # N = len(schedule)
                       steps:int, # S, the number of sampling steps
                      ) -> list: # S+1 strictly decreasing indices, n-1 first, 0 last
     "Trailing spacing (arXiv 2305.08891, Table 2): round(n − k·n/S) − 1 for k < S, then 0."
-    steps = _positive_int(steps, 'steps')
+    steps = check_count(steps, 'steps')
     if 3 * steps > 2 * n:
         raise ValueError(f"steps={steps} is too many for a schedule of length {n}: trailing spacing "
                          f"would repeat a σ; use steps <= 2*len(schedule)/3 = {2 * n // 3}")
     return [round(n * (steps - k) / steps) - 1 for k in range(steps)] + [0]
 
-# %% ../nbs/02_diffusion.ipynb #c019
+# %% ../nbs/02_diffusion.ipynb #c018
 class Schedule:
     "An increasing list of noise levels σ: training draws from it, sampling walks down it."
     def __init__(self, sigmas): # (N,) positive, strictly increasing
@@ -89,7 +80,7 @@ class Schedule:
         idx = torch.randint(len(self), (x0.shape[0],))                                       # (B,)
         return self.sigmas[idx].to(x0).reshape((-1,) + (1,) * (x0.ndim - 1))                 # (B, 1, ..., 1)
 
-# %% ../nbs/02_diffusion.ipynb #c021
+# %% ../nbs/02_diffusion.ipynb #c020
 class ScheduleLogLinear(Schedule):
     "N noise levels evenly spaced in log σ, from sigma_min to sigma_max (6)."
     def __init__(self, N:int, # number of levels
@@ -108,7 +99,7 @@ class ScheduleDDPM(Schedule):
         alpha_bar = torch.cumprod(1 - torch.linspace(beta_start, beta_end, N, dtype=torch.float64), 0)  # (N,)
         super().__init__((1 / alpha_bar - 1).sqrt().float())
 
-# %% ../nbs/02_diffusion.ipynb #c034
+# %% ../nbs/02_diffusion.ipynb #c033
 def _model_device(model:nn.Module) -> torch.device:
     "The device of the model's first parameter or buffer; CPU if it has neither."
     t = next(chain(model.parameters(), model.buffers()), None)
@@ -142,7 +133,7 @@ def _train_step(model:nn.Module, optimizer, schedule:Schedule, x0:Tensor, cond, 
     optimizer.step()
     return loss.detach(), sigma, eps
 
-# %% ../nbs/02_diffusion.ipynb #c035
+# %% ../nbs/02_diffusion.ipynb #c034
 def training_loop(loader, # iterable of x0 (B, ...) batches, or (x0, cond) when conditional
                   model:nn.Module, # an nn.Module + ModelMixin
                   schedule:Schedule, # the σ to train on
@@ -161,7 +152,7 @@ def training_loop(loader, # iterable of x0 (B, ...) batches, or (x0, cond) when 
                                   optimizer=optimizer, x0=x0, sigma=sigma, eps=eps, cond=cond)
             step += 1
 
-# %% ../nbs/02_diffusion.ipynb #c044
+# %% ../nbs/02_diffusion.ipynb #c043
 def _check_sampler_args(sigmas:Tensor, # (S+1,)
                         gam:float, mu:float, cond, batch:int):
     "Raise a ValueError for a sampler call that cannot work."
@@ -188,7 +179,7 @@ def _sampler_setup(model:nn.Module, sigmas, gam:float, mu:float, batchsize:int, 
     xt = model.rand_input(batchsize).to(device) * sigmas[0] if xt is None else xt.to(device)  # (B, ...)
     return sigmas.to(xt), xt, (None if cond is None else cond.to(device))
 
-# %% ../nbs/02_diffusion.ipynb #c045
+# %% ../nbs/02_diffusion.ipynb #c044
 @torch.no_grad()
 def samples(model:nn.Module, # an nn.Module + ModelMixin
             sigmas:Tensor, # (S+1,) strictly decreasing, e.g. schedule.sample_sigmas(S); may end at 0

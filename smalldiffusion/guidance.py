@@ -6,10 +6,9 @@
 __all__ = ['CondEmbedderLabel', 'ConditionalMLP']
 
 # %% ../nbs/05_guidance.ipynb #c002
-import operator
 import torch
 from torch import nn, Tensor
-from .protocol import TimeInputMLP, get_sigma_embeds
+from .protocol import TimeInputMLP, check_count
 
 # %% ../nbs/05_guidance.ipynb #c007
 def _check_labels(labels:Tensor, # (B,) class ids
@@ -35,10 +34,7 @@ class CondEmbedderLabel(nn.Module):
                  num_classes:int, # classes are 0..num_classes-1; num_classes is the null label
                  dropout_prob:float=0.1): # probability of replacing a label by the null label (training mode only)
         super().__init__()
-        try: num_classes = operator.index(num_classes)
-        except TypeError: raise TypeError(f"num_classes must be an integer >= 1; got num_classes={num_classes!r} "
-                                          f"of type {type(num_classes).__name__}") from None
-        if num_classes < 1: raise ValueError(f"num_classes must be an integer >= 1; got num_classes={num_classes}")
+        num_classes = check_count(num_classes, 'num_classes')
         if not 0 <= dropout_prob <= 1: raise ValueError(f"dropout_prob must lie in [0, 1]; got {dropout_prob}")
         self.embeddings = nn.Embedding(num_classes + 1, hidden_size)
         self.mlp = nn.Sequential(nn.SiLU(), nn.Linear(hidden_size, hidden_size, bias=True))
@@ -69,13 +65,11 @@ class ConditionalMLP(TimeInputMLP):
                 sigma, # 0-d or (B, 1)
                 cond=None, # (B,) labels; None means the null label for every sample
                ) -> Tensor: # (B, dim)
-        if x.ndim != 2 or x.shape[1] != self.input_dims[0]:
-            raise ValueError(f"x must be shaped (B, dim) = (B, {self.input_dims[0]}); got shape {tuple(x.shape)}")
+        sigma_embeds = self._embed_sigma(x, sigma)                                      # (B, 2); checks x is (B, dim)
         if cond is None: cond = torch.full((x.shape[0],), self.cond_embed.null_cond, device=x.device)
         cond_embeds = self.cond_embed(cond)                                             # (B, cond_dim)
         if cond_embeds.shape[0] != x.shape[0]:
             raise ValueError(f"cond must be shaped (B,) = ({x.shape[0]},) like x of shape {tuple(x.shape)}; "
                              f"got shape {tuple(cond_embeds.shape[:1])}")
-        sigma_embeds = get_sigma_embeds(x.shape[0], torch.as_tensor(sigma).squeeze())  # (B, 2)
         nn_input = torch.cat([x, sigma_embeds, cond_embeds], dim=1)                     # (B, dim + 2 + cond_dim)
         return self.net(nn_input)
