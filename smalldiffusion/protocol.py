@@ -56,8 +56,11 @@ class SigmaEmbedderSinCos(nn.Module):
 # %% ../nbs/01_protocol.ipynb #c025
 def check_sigma(sigma, # noise level: 0-d, or one per sample shaped (B, 1, ..., 1)
                 x:Tensor, # the batch σ must broadcast against, (B, ...)
+                eps:Tensor|None=None, # if given (a loss on x + σ·ε), the noise, shaped like x
                ) -> Tensor: # σ as a tensor
-    "σ as a tensor that broadcasts per sample against `x`; a clear error for any other shape."
+    "σ as a tensor that broadcasts per sample against `x`; a clear error for any other shape (and for ε's)."
+    if eps is not None and eps.shape != x.shape:
+        raise ValueError(f"eps must be shaped like x0 {tuple(x.shape)}; got shape {tuple(eps.shape)}")
     sigma = torch.as_tensor(sigma)
     if sigma.ndim == 0: return sigma
     want = (x.shape[0],) + (1,) * (x.ndim - 1)
@@ -90,7 +93,7 @@ class ModelMixin:
 
     def get_loss(self, x0:Tensor, sigma, eps:Tensor, cond=None, loss=nn.MSELoss) -> Tensor:
         "One sample of eq. (6): how far the output on x0 + σ·ε is from ε."
-        sigma = check_sigma(sigma, x0)
+        sigma = check_sigma(sigma, x0, eps)
         return loss()(eps, self(x0 + sigma * eps, sigma, cond=cond))
 
     def predict_eps(self, x:Tensor, sigma, cond=None) -> Tensor: # shaped like x

@@ -46,7 +46,7 @@ def PredX0(cls:type, # model class: subclasses nn.Module and ModelMixin, defines
     "Class decorator: the network predicts x0; loss MSE(x0, x̂0), and ε̂ = (x_t − x̂0)/σ, eq. (5)."
     _check_model_class(cls, 'PredX0')
     def get_loss(self, x0, sigma, eps, cond=None, loss=nn.MSELoss):
-        sigma = check_sigma(sigma, x0)   # 0-d or (B, 1, ..., 1), as ModelMixin.get_loss
+        sigma = check_sigma(sigma, x0, eps)   # σ 0-d or (B, 1, ..., 1), ε like x0, as ModelMixin.get_loss
         return loss()(x0, self(x0 + sigma * eps, sigma, cond=cond))
     def predict_eps(self, x, sigma, cond=None):
         sigma = check_sigma(sigma, x)
@@ -60,7 +60,7 @@ def PredV(cls:type, # model class: subclasses nn.Module and ModelMixin, defines 
     "Class decorator: the network predicts v = √ᾱ·ε − √(1−ᾱ)·x0, eq. (6); ε̂ = √ᾱ·(v̂ + √(1−ᾱ)·x_t), eq. (7)."
     _check_model_class(cls, 'PredV')
     def get_loss(self, x0, sigma, eps, cond=None, loss=nn.MSELoss):
-        sigma = check_sigma(sigma, x0)   # 0-d or (B, 1, ..., 1), as ModelMixin.get_loss
+        sigma = check_sigma(sigma, x0, eps)   # σ 0-d or (B, 1, ..., 1), ε like x0, as ModelMixin.get_loss
         xt = x0 + sigma * eps
         v = alpha(sigma).sqrt() * eps - (1 - alpha(sigma)).sqrt() * x0
         return loss()(v, self(xt, sigma, cond=cond))
