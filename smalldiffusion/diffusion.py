@@ -142,6 +142,7 @@ def training_loop(loader, # iterable of x0 (B, ...) batches, or (x0, cond) when 
                   conditional:bool=False, # batches are (x0, cond) pairs
                   accelerator=None): # optional accelerate.Accelerator (beyond the spec)
     "Minimise the model's loss (3) with Adam; yield a SimpleNamespace (loss, step, epoch, model, optimizer, ...) per step."
+    epochs = check_count(epochs, 'epochs')
     loader, model, optimizer, device = _training_setup(loader, model, lr, accelerator)
     step = 0
     for epoch in tqdm(range(epochs)):
@@ -175,7 +176,7 @@ def _sampler_step(xt:Tensor, sig:Tensor, sig_next:Tensor, eps_av:Tensor, mu:floa
 def _sampler_setup(model:nn.Module, sigmas, gam:float, mu:float, batchsize:int, xt:Tensor|None, cond):
     "Check the call; return sigmas (S+1,), the start xt (B, ...) and cond, all on the model's device."
     device, sigmas = _model_device(model), torch.as_tensor(sigmas)
-    _check_sampler_args(sigmas, gam, mu, cond, batchsize if xt is None else len(xt))
+    _check_sampler_args(sigmas, gam, mu, cond, check_count(batchsize, 'batchsize') if xt is None else len(xt))
     xt = model.rand_input(batchsize).to(device) * sigmas[0] if xt is None else xt.to(device)  # (B, ...)
     return sigmas.to(xt), xt, (None if cond is None else cond.to(device))
 
