@@ -1,4 +1,4 @@
-"""Benchmark `IdealDenoiser` at dataset scale (see nbs/06_ideal.ipynb, "Performance at dataset scale").
+"""Benchmark `IdealDenoiser` at dataset scale (see nbs/08_ideal.ipynb, "Performance at dataset scale").
 
 Times one forward call of three ways to compute the ideal denoiser's output on N random images of
 3×32×32 (float32, uniform in [-1, 1]) for a batch of B noisy queries:

@@ -3,8 +3,8 @@ __version__ = "0.1.0"
 
 from .protocol import *
 from .attention import *
-from .diffusion import *
+from .core import *
 from .guidance import *
 from .targets import *
 from .ideal import *
-from . import model
+from . import model, diffusion
