@@ -9,3 +9,5 @@ from .guidance import *
 from .targets import *
 from .ideal import *
 from . import model, diffusion
+from .model_dit import *
+from .model_unet import *
