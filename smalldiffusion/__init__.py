@@ -6,5 +6,6 @@ from .attention import *
 from .core import *
 from .guidance import *
 from .targets import *
+from .flow import *
 from .ideal import *
 from . import model, diffusion
