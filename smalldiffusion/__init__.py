@@ -7,6 +7,7 @@ from .core import *
 from .data import *
 from .guidance import *
 from .targets import *
+from .flow import *
 from .ideal import *
 from . import model, diffusion
 from .model_dit import *
