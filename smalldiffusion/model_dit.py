@@ -87,7 +87,7 @@ class ModulatedLayerNorm(nn.LayerNorm):
                 y:Tensor, # (B, D)
                ) -> Tensor: # (B, N, D)
         scale, shift = self.modulation(y)
-        return super().forward(x) * (1 + scale) + shift
+        return torch.addcmul(shift, super().forward(x), 1 + scale)       # shift + LN(x)·(1 + scale), one pass
 
 # %% ../nbs/10_dit.ipynb #c020
 class DiTBlock(nn.Module):
@@ -108,8 +108,8 @@ class DiTBlock(nn.Module):
                 y:Tensor, # (B, D) the conditioning vector
                ) -> Tensor: # (B, N, D)
         gate_attn, gate_mlp = self.scale_modulation(y)                 # 2 × (B, 1, D)
-        x = x + gate_attn * self.attn(self.norm1(x, y))
-        return x + gate_mlp * self.mlp(self.norm2(x, y))
+        x = torch.addcmul(x, gate_attn, self.attn(self.norm1(x, y)))   # x + g_a·Attn(m_1(x; y)), one pass
+        return torch.addcmul(x, gate_mlp, self.mlp(self.norm2(x, y)))  # x + g_f·MLP(m_2(x; y))
 
 # %% ../nbs/10_dit.ipynb #c024
 class DiT(nn.Module, ModelMixin):
