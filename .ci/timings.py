@@ -16,7 +16,8 @@ w = max(len('notebook'), *(len(r[0]) for r in rows))
 print(f'\n== timings on this machine ({os.cpu_count()} CPUs)')
 print(f'{"notebook":<{w}}  nbdev_test s  nbval s  nbval cells')
 for r in rows: print(f'{r[0]:<{w}}  {r[1]:>12}  {r[2]:>7}  {r[3]:>11}')
-print('\nstep                                                                   s')
-for line in (d / 'steps').read_text().splitlines():
-    name, s = line.rsplit('\t', 1); print(f'{name[:68]:<68}  {int(s):>4}')
-print(f'{"total":<68}  {total:>4}')
+steps = [line.rsplit('\t', 1) for line in (d / 'steps').read_text().splitlines()]
+w = max(len(n) for n, _ in steps)
+print(f'\n{"step":<{w}}  {"s":>4}')
+for name, s in steps: print(f'{name:<{w}}  {int(s):>4}')
+print(f'{"total":<{w}}  {total:>4}')
