@@ -7,5 +7,6 @@ from .core import *
 from .data import *
 from .guidance import *
 from .targets import *
+from .flow import *
 from .ideal import *
 from . import model, diffusion

@@ -8,7 +8,8 @@ from .targets import alpha, Scaled, PredX0, PredV
 from .attention import CondSequential, Attention
 from .guidance import CondEmbedderLabel, ConditionalMLP
 from .ideal import sq_norm, IdealDenoiser
+from .flow import PredFlow, TimestepEmbedder, timestep_embedding
 
 __all__ = ['ModelMixin', 'get_sigma_embeds', 'SigmaEmbedderSinCos', 'alpha', 'Scaled', 'PredX0', 'PredV',
            'CondSequential', 'Attention', 'CondEmbedderLabel', 'TimeInputMLP', 'ConditionalMLP',
-           'sq_norm', 'IdealDenoiser']
+           'sq_norm', 'IdealDenoiser', 'PredFlow', 'TimestepEmbedder', 'timestep_embedding']
