@@ -21,7 +21,7 @@ from nbdev.clean import clean_nb
 from nbdev.config import get_config
 
 root = Path(__file__).resolve().parent.parent
-BAR = re.compile(r'^\s*(\d+)%\|.*\| *(\d+)/(\d+) ')
+BAR = re.compile(r'(\d+)%\|[^|\n]*\| *(\d+)/(\d+) ')   # tqdm's `[desc: ]NN%|bar| n/total [...]`
 
 def clean(nb):
     "nbdev_clean's transformation, with this project's settings (the same call nbdev's pre-save hook makes)."
@@ -39,10 +39,10 @@ def joined(x):
 
 def normal_form(text):
     "The normal form of a notebook's file text."
-    nb = clean(json.loads(text))
-    for c in nb['cells']:           # nbdev_clean turns [''] into []; ''.splitlines() does the same
-        if c.get('source') == '': c['source'] = []
-    return nbformat.writes(nbformat.from_dict(nb), version=nbformat.NO_CONVERT) + '\n'
+    # Read as Jupyter's server does (every list of lines joined into one string, so a list element that
+    # holds several lines, as a text merge can leave, is re-split too), clean, write as the server does.
+    nb = clean(nbformat.reads(text, as_version=nbformat.NO_CONVERT))
+    return nbformat.writes(nb, version=nbformat.NO_CONVERT) + '\n'
 
 def unfinished_bars(nb):
     "(cell index, bar line) for each progress bar stored below 100%."
@@ -50,7 +50,7 @@ def unfinished_bars(nb):
         for o in c.get('outputs', []):
             if o.get('output_type') != 'stream': continue
             for line in ''.join(o['text']).split('\n'):
-                m = BAR.match(line)
+                m = BAR.search(line)
                 if m and int(m[2]) < int(m[3]): yield i, line.strip()
 
 def main(args):
