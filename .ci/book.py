@@ -65,11 +65,29 @@ def processed(path):
     from execnb.nbio import read_nb
     from nbdev.processors import FilterDefaults
     import nbformat, yaml
+    from nbdev.processors import exec_show_docs
+
+    class tolerant_exec_show_docs(exec_show_docs):
+        """nbdev's step that runs the cells `show_doc` needs (exports, and every cell with an import), going on
+        past a cell that fails there: `nbdev_docs` would stop the whole build; the book names the cell."""
+        def __call__(self, cell):
+            try: super().__call__(cell)
+            except Exception as e:
+                err = e.__cause__ or e
+                first = next((l for l in cell.source.splitlines() if l.strip() and not l.startswith('#|')), '')
+                print(f'  warning: {path.name}, the cell starting `{first.strip()[:60]}`: nbdev runs it to build the docs (it has an import '
+                      f'or an export) and it fails alone: {type(err).__name__}: {err}. Put the import in a cell of '
+                      'its own; nbdev_docs stops here.')
+                self.k.exc = None
+
+    class Procs(FilterDefaults):
+        def base_procs(self): return [tolerant_exec_show_docs if p is exec_show_docs else p for p in super().base_procs()]
+
     nb = read_nb(path)
     split_title_cell(nb)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')                    # nbdev's "imports and other code" advice
-        FilterDefaults()(nb)
+        Procs()(nb)
     meta, cells = {}, []
     for c in nb.cells:
         src = c.source
