@@ -4,6 +4,7 @@ __version__ = "0.1.0"
 from .protocol import *
 from .attention import *
 from .core import *
+from .data import *
 from .guidance import *
 from .targets import *
 from .ideal import *
