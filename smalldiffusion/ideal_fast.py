@@ -27,13 +27,13 @@ class _Stats:
         lo, hi = data.amin(0).double(), data.amax(0).double()                                    # (D,)
         self.r = ((hi - lo) / 2).max().item()                                                    # the half-range R/2
         self.tol = 1e-4 * max(1., self.r)
-        self.m = data.abs().max().item()                                                          # max |d|
+        self.m = max(data.amax().item(), -data.amin().item())                                     # max |d|, no copy
         self.neg_half_sq_as = {torch.float64: -self.half_sq, torch.float32: -self.half_sq.float()}
 
 def _stats_of(data:Tensor) -> tuple: # (N, D) → max |d|, half-range r, tolerance
     "The numbers the small path's bound needs (cheap at its sizes, so not cached)."
     r = ((data.amax(0) - data.amin(0)).double() / 2).max().item()
-    return data.abs().max().item(), r, 1e-4 * max(1., r)
+    return max(data.amax().item(), -data.amin().item()), r, 1e-4 * max(1., r)
 
 def _stats(model) -> _Stats:
     "The model's _Stats, recomputed when its data changed (moved, cast, or written in place)."
@@ -120,8 +120,9 @@ def small_x0_hat(data:Tensor, x:Tensor, s2:Tensor) -> tuple: # (N, D) float32, (
         for j in range(1, D): a.add_((xq[:, j:j + 1] - data[:, j]).square_())
         l = a.mul_((-0.5 / sb).float())                                              # (b, N) ℓ̃ = −a/2σ²
         rho = -l.amax(1, keepdim=True).double()                                      # (b, 1) ρ = a_min/2σ²
-        x0 = (torch.softmax(l, dim=1) @ data).double()
-        err = r * (_gamma(D + 5, torch.float32) * (2 * rho + 2 * math.log(N)) + 4 * u).expm1() + 2 * _gamma(N + 1, torch.float32) * m
+        w, sums = torch.softmax(l, dim=1), torch.float32 if N <= 512 else torch.float64   # long sums in float64
+        x0 = (w @ data).double() if N <= 512 else (w.double() @ data.double()) / w.double().sum(1, keepdim=True)
+        err = r * (_gamma(D + 5, torch.float32) * (2 * rho + 2 * math.log(N)) + 4 * u).expm1() + 2 * _gamma(N + 1, sums) * m
         out.append((x0, ((err <= tol) & x0.isfinite().all(1, keepdim=True))[:, 0]))
     return torch.cat([o[0] for o in out]), torch.cat([o[1] for o in out])
 
