@@ -22,7 +22,8 @@ class _Stats:
     "What the bounds need from the data, computed once in float64: ½‖d_i‖², d_max = max ‖d_i‖, the half-range r."
     def __init__(self, data:Tensor): # (N, D)
         self.key = (data.data_ptr(), data.dtype, data.device, data._version, data.shape)
-        self.half_sq = torch.cat([c.double().square().sum(1) for c in data.split(4096)]) / 2      # (N,) float64
+        rows = max(1, 2**20 // data.shape[1])                                                    # 8 MB float64 chunks
+        self.half_sq = torch.cat([c.double().square_().sum(1) for c in data.split(rows)]) / 2     # (N,) float64
         self.d_max = (2 * self.half_sq.max()).sqrt().item()
         lo, hi = data.amin(0).double(), data.amax(0).double()                                    # (D,)
         self.r = ((hi - lo) / 2).max().item()                                                    # the half-range R/2
@@ -84,7 +85,7 @@ def _matmul_pass(data:Tensor, x:Tensor, s2:Tensor, st:_Stats, # (N, D), (b, D), 
 
 def _top_k_exact(data:Tensor, x:Tensor, top_i:Tensor): # (N, D), (b, D) float64, (b, k) → a (b, k) float64, rows
     "‖x − d_i‖² by direct differences in float64 for the top k, one column at a time (b·D memory)."
-    return torch.stack([(x - data[top_i[:, j]].double()).square().sum(1) for j in range(top_i.shape[1])], 1)
+    return torch.stack([(x - data[top_i[:, j]]).square_().sum(1) for j in range(top_i.shape[1])], 1)   # x − d in float64
 
 def _certify(data, x, s2, st, dtype, C, top_l, top_i, Z, S, finite, stream):
     "x̂0 (b, D) float64 and whether its proven error bound is within st.tol: (a) the exact top k, else (b) the stream."
@@ -97,9 +98,11 @@ def _certify(data, x, s2, st, dtype, C, top_l, top_i, Z, S, finite, stream):
     if k < N: W = (math.log(N) + top_l[:, -1:].double() + E + E_top - l_top.amax(1, keepdim=True)).clamp(max=0).exp()
     else: W = torch.zeros_like(xx)
     w = torch.softmax(-a_top / (2 * s2), dim=1)                                      # (b, k)
-    x0 = sum(w[:, j:j + 1] * data[top_i[:, j]].double() for j in range(k))           # (b, D)
-    E_a = _gamma(D + 3, torch.float64) * a_top.amax(1, keepdim=True) / (2 * s2)
-    ok_a = W * 2 * st.r + (2 * E_a).expm1() * st.r <= st.tol                         # eq. (F3)
+    x0 = torch.zeros_like(x)                                                         # (b, D) float64
+    for j in range(k): x0.addcmul_(w[:, j:j + 1], data[top_i[:, j]])
+    rho = a_top.amin(1, keepdim=True) / (2 * s2)                                     # (b, 1) ρ = a_min/2σ²
+    top_err = (_gamma(D + 5, torch.float64) * (2 * rho + 2 * math.log(k)) + 4 * torch.finfo(torch.float64).eps / 2).expm1() * st.r
+    ok_a = W * 2 * st.r + top_err <= st.tol                                          # eq. (F3)
     ok = ok_a
     if stream:
         u, n = torch.finfo(dtype).eps / 2, C + 3 * math.ceil(N / C) + 4
