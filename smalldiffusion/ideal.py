@@ -69,12 +69,11 @@ def _stack_items(dataset) -> Tensor: # (N, *input_dims)
 def _sigma_rows(sigma, x:Tensor) -> Tensor: # → (B, 1) float64
     "σ as one float64 value per row of x (a Python float is not rounded through float32); 0-d, (B,) or (B, 1, ..., 1)."
     B, sigma = x.shape[0], torch.as_tensor(sigma, dtype=torch.float64, device=x.device)
-    if sigma.numel() == 1: sigma = sigma.reshape(1, 1).expand(B, 1)
-    elif sigma.shape[0] == B and sigma.numel() == B: sigma = sigma.reshape(B, 1)
-    else: raise ValueError(f"sigma must be 0-d or shaped (B, 1, ..., 1) with B = {B}; got shape {tuple(sigma.shape)}")
-    if not bool(((sigma > 1 / _BIG) & (sigma < _BIG)).all()):
-        raise ValueError(f"sigma must be in ({1 / _BIG:g}, {_BIG:g}); got min {sigma.min().item():g}, max {sigma.max().item():g}")
-    return sigma
+    if sigma.numel() != 1 and (sigma.shape[0] != B or sigma.numel() != B):
+        raise ValueError(f"sigma must be 0-d or shaped (B, 1, ..., 1) with B = {B}; got shape {tuple(sigma.shape)}")
+    lo, hi = (sigma.item(),) * 2 if sigma.numel() == 1 else (sigma.min().item(), sigma.max().item())
+    if not 1 / _BIG < lo <= hi < _BIG: raise ValueError(f"sigma must be in ({1 / _BIG:g}, {_BIG:g}); got min {lo:g}, max {hi:g}")
+    return sigma.reshape(1, 1).expand(B, 1) if sigma.numel() == 1 else sigma.reshape(B, 1)
 
 def _check_x(x, input_dims:tuple):
     "x: a finite floating-point tensor shaped (B, *input_dims)."
@@ -82,8 +81,9 @@ def _check_x(x, input_dims:tuple):
         raise TypeError(f"x must be a floating-point tensor; got {getattr(x, 'dtype', type(x).__name__)}")
     if tuple(x.shape[1:]) != input_dims:
         raise ValueError(f"x must be shaped (B, *input_dims) = (B, {', '.join(map(str, input_dims))}); got {tuple(x.shape)}")
-    if not bool(x.isfinite().all()): raise ValueError("x must be finite; got NaN or inf")
-    if x.numel() and x.abs().max() > _BIG: raise ValueError(f"x must be within ±{_BIG:g}; got {x.abs().max().item():g}")
+    big = x.abs().amax().item() if x.numel() else 0.                                    # NaN if any is NaN
+    if not math.isfinite(big): raise ValueError("x must be finite; got NaN or inf")
+    if big > _BIG: raise ValueError(f"x must be within ±{_BIG:g}; got {big:g}")
 
 # %% ../nbs/08_ideal.ipynb #c013
 class IdealDenoiser(nn.Module, ModelMixin):

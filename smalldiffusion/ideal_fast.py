@@ -31,11 +31,6 @@ class _Stats:
         self.m = max(data.amax().item(), -data.amin().item())                                     # max |d|, no copy
         self.neg_half_sq_as = {torch.float64: -self.half_sq, torch.float32: -self.half_sq.float()}
 
-def _stats_of(data:Tensor) -> tuple: # (N, D) → max |d|, half-range r, tolerance
-    "The numbers the small path's bound needs (cheap at its sizes, so not cached)."
-    r = ((data.amax(0) - data.amin(0)).double() / 2).max().item()
-    return max(data.amax().item(), -data.amin().item()), r, 1e-4 * max(1., r)
-
 def _stats(model) -> _Stats:
     "The model's _Stats, recomputed when its data changed (moved, cast, or written in place)."
     data = model.data.flatten(1)
@@ -113,10 +108,10 @@ def _certify(data, x, s2, st, dtype, C, top_l, top_i, Z, S, finite, stream):
     return x0, (ok & finite & x0.isfinite().all(1, keepdim=True))[:, 0]
 
 # %% ../nbs/09_ideal_fast.ipynb #c013
-def small_x0_hat(data:Tensor, x:Tensor, s2:Tensor) -> tuple: # (N, D) float32, (B, D), (B, 1) float64 → x̂0 (B, D) float64, ok (B,)
+def small_x0_hat(data:Tensor, x:Tensor, s2:Tensor, st:_Stats) -> tuple: # (N, D) float32, (B, D), (B, 1) float64 → x̂0 (B, D) float64, ok (B,)
     "Few dimensions: eq. (2) from direct differences in float32, one fused softmax per block of queries, certified by eq. (F5)."
     (N, D), Bc, out = data.shape, max(1, _FAST_BUDGET // len(data)), []
-    u, m, r, tol = torch.finfo(torch.float32).eps / 2, *_stats_of(data)
+    u, m, r, tol = torch.finfo(torch.float32).eps / 2, st.m, st.r, st.tol
     for b in range(0, len(x), Bc):
         xq, sb = x[b:b + Bc].float(), s2[b:b + Bc]
         a = (xq[:, :1] - data[:, 0]).square_()                                       # (b, N) ‖x − d_i‖², coordinate by coordinate
@@ -129,12 +124,12 @@ def small_x0_hat(data:Tensor, x:Tensor, s2:Tensor) -> tuple: # (N, D) float32, (
         out.append((x0, ((err <= tol) & x0.isfinite().all(1, keepdim=True))[:, 0]))
     return torch.cat([o[0] for o in out]), torch.cat([o[1] for o in out])
 
-def _small_fits(x:Tensor, data:Tensor, s2:Tensor) -> bool:
+def _small_fits(x:Tensor, data:Tensor, s2:Tensor, model) -> bool:
     "The small path applies: float32 data and queries, D ≤ 4, N ≤ 65536, and no overflow or underflow in float32."
     fi = torch.finfo(torch.float32)
     if x.dtype == torch.float64 or data.dtype != torch.float32 or data.shape[1] > 4 or len(data) > 2**16: return False
-    reach = (x.double().abs().amax() + data.abs().amax().double())**2 * data.shape[1]
-    return bool(reach < fi.max / 4) and bool((s2 < 1 / fi.smallest_normal / 4).all())
+    reach = (max(x.amax().item(), -x.amin().item()) + _stats(model).m)**2 * data.shape[1]
+    return reach < fi.max / 4 and s2.max().item() < 1 / fi.smallest_normal / 4
 
 # %% ../nbs/09_ideal_fast.ipynb #c015
 _FAST_BUDGET, _K = 2**20, 8   # numbers per temporary; how many nearest points get exact logits
@@ -168,7 +163,7 @@ def fast_x0_hat(data:Tensor, x:Tensor, s2:Tensor, st:_Stats, dtype) -> tuple: # 
 def _solve_dispatch(self, x:Tensor, s2:Tensor) -> Tensor: # (B, D), (B, 1) float64 → (B, D) float64
     "IdealDenoiser's hook, filled: the exact path for small problems; else float32, then float64 matrix products, each row kept only if certified, the rest exact."
     data, paths = self.data.flatten(1), dict(small=0, float32=0, float64=0, exact=0)
-    if _small_fits(x, data, s2): x0, todo = small_x0_hat(data, x, s2); todo = ~todo; paths['small'] = len(x) - int(todo.sum())
+    if _small_fits(x, data, s2, self): x0, todo = small_x0_hat(data, x, s2, _stats(self)); todo = ~todo; paths['small'] = len(x) - int(todo.sum())
     elif x.dtype == torch.float64 and data.shape[1] <= 4: x0, todo = None, None
     else:
         st, x0 = _stats(self), torch.empty(x.shape, dtype=torch.float64, device=x.device)
