@@ -8,3 +8,5 @@ from .core import *
 from .core import __all__ as _core_all
 
 __all__ = list(_core_all)
+from .flow import ScheduleFlow, ScheduleLogNormalFlow
+__all__ += ['ScheduleFlow', 'ScheduleLogNormalFlow']
