@@ -15,3 +15,21 @@ def pytest_collection_modifyitems(session, config, items):
 def pytest_collectstart(collector):
     if hasattr(collector, 'skip_compare') and 'image/svg+xml' not in collector.skip_compare:
         collector.skip_compare = tuple(collector.skip_compare) + ('image/svg+xml',)
+
+
+# Per-notebook nbval time (every phase, kernel start included), for the timing table `.ci/test` prints:
+# written as JSON to the file named by SMALLDIFFUSION_NBVAL_TIMES when that variable is set.
+_nbval_times = {}
+
+def pytest_runtest_logreport(report):
+    path = report.nodeid.split('::')[0]
+    if path.endswith('.ipynb'):
+        seconds, cells = _nbval_times.get(path, (0.0, 0))
+        _nbval_times[path] = (seconds + report.duration, cells + (report.when == 'call'))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import json, os
+    out = os.environ.get('SMALLDIFFUSION_NBVAL_TIMES')
+    if out:
+        with open(out, 'w', encoding='utf-8') as f: json.dump(_nbval_times, f)

@@ -1,18 +1,22 @@
-"""Benchmark `IdealDenoiser` at dataset scale (see nbs/08_ideal.ipynb, "Performance at dataset scale").
+"""Benchmark `IdealDenoiser` (nbs/08_ideal.ipynb, with the dispatch of nbs/09_ideal_fast.ipynb).
+
+Part 1, the spec's example: 20 steps of samples(gam=2) on a 100-point Swiss roll with a batch of 1000,
+the library's IdealDenoiser against a model that is the spec's formula, interleaved repeats, one process.
+Part 2, dataset scale:
 
 Times one forward call of three ways to compute the ideal denoiser's output on N random images of
 3×32×32 (float32, uniform in [-1, 1]) for a batch of B noisy queries:
 
 * bare:  the two matrix products any exact method needs, x @ dᵀ (B, N) then w @ d (B, D): a lower bound;
 * spec:  the spec's formula (model-py.zh.md §4.15), written out below;
-* ours:  `smalldiffusion.ideal.IdealDenoiser`.
+* ours:  `smalldiffusion.IdealDenoiser` (08's class with 09's dispatch).
 
 It reports the median time of a few repeats, the extra peak memory of one call (peak resident memory
-during the call minus resident memory before it), the ratios to the targets of issue 8 (time ≤ 1.3× bare,
-extra peak ≤ 10% of the data size), and the accuracy of x̂0 against a float64 direct-difference
+during the call minus resident memory before it), the ratios to the targets (time ≤ 1.3× bare,
+extra peak ≤ 10% of the data size; and ≤ 64 MB for 20,000 queries against 8,192 2-d points), and the accuracy of x̂0 against a float64 direct-difference
 reference on a subset of queries, σ from 0.002 to 80, including a query between two data points whose
-posterior weights are 0.4/0.6. For the timed batch and for each σ of the accuracy check it also counts the queries
-that step 3 of the notebook settles (the rest negligible) and those marked unsure, which take the slower float64 path.
+posterior weights are 0.4/0.6. For the timed batch and for each σ it also prints how many rows each path answered
+(small / float32 / float64 / exact, `IdealDenoiser.last_paths`).
 
 Memory: peak RSS is read from VmHWM in /proc/self/status after resetting it by writing "5" to
 /proc/self/clear_refs (Linux); for that phase glibc malloc is told (mallopt) to serve every block of 64 KiB
@@ -28,7 +32,9 @@ Usage (from the repository root):  .venv/bin/python benchmarks/ideal_denoiser.py
 import argparse, ctypes, gc, math, os, statistics, threading, time
 import torch
 import torch.nn.functional as F
-from smalldiffusion.ideal import IdealDenoiser, _full_fp32
+import math, numpy as np
+from torch import nn
+from smalldiffusion import IdealDenoiser, Swissroll, ScheduleLogLinear, samples, ModelMixin
 
 
 # ---- the three methods -------------------------------------------------------------------------------
@@ -134,10 +140,33 @@ def midpoint_query(d0, d1, sigma):
     return x.float()
 
 def paths(model, x, sigma):
-    "How many queries step 3 settles and how many are unsure (the float64 path), for one batch at one σ."
-    xf = x.flatten(1)
-    with _full_fp32(): _, negligible, unsure = model._steps(xf, torch.full((len(xf), 1), float(sigma), device=xf.device)**2)
-    return int(negligible.sum()), int(unsure.sum())
+    "Rows answered by each path (small / float32 / float64 / exact) for one batch at one σ."
+    model.x0_hat(x, sigma)
+    return '/'.join(str(v) for v in model.last_paths.values())
+
+class SpecIdeal(nn.Module, ModelMixin):
+    "The spec's IdealDenoiser (§4.15), as a model."
+    def __init__(self, dataset):
+        super().__init__()
+        self.data = torch.stack([dataset[i] for i in range(len(dataset))]); self.input_dims = self.data.shape[1:]
+    def forward(self, x, sigma, cond=None): return spec_forward(self.data, x, sigma)
+
+def spec_example(repeats=15):
+    "Part 1: median seconds of the spec's example (batch 1000, 20 steps) for the spec's formula and ours."
+    roll = Swissroll(np.pi / 2, 5 * np.pi, 100)
+    sched = ScheduleLogLinear(N=200, sigma_min=0.005, sigma_max=10)
+    models = dict(spec=SpecIdeal(roll), ours=IdealDenoiser(roll))
+    def run(m):
+        torch.manual_seed(0)
+        with torch.no_grad(): *_, x0 = samples(m, sched.sample_sigmas(20), gam=2, batchsize=1000)
+        return x0
+    x0 = {k: run(m) for k, m in models.items()}
+    times = {k: [] for k in models}
+    for _ in range(repeats):
+        for k, m in models.items():
+            t = time.perf_counter(); run(m); times[k].append(time.perf_counter() - t)
+    near = torch.cdist(x0['ours'], roll.vals).min(1).values
+    return times, near
 
 def accuracy(model, data, sigmas, per_sigma=4):
     "Rows: (σ, max |x̂0 − ref| ours, spec, the midpoint's reference weights, queries unsure)."
@@ -151,7 +180,7 @@ def accuracy(model, data, sigmas, per_sigma=4):
         ours = model.x0_hat(x, s).flatten(1)
         spec = (x - spec_forward(data, x, s) * s).flatten(1)      # x̂0 = x − σ·ε̂
         rows.append((sigma, (ours.double() - ref).abs().max().item(), (spec.double() - ref).abs().max().item(),
-                     w[0, 0].item(), w[0, 1].item(), paths(model, x, sigma)[1]))
+                     w[0, 0].item(), w[0, 1].item(), paths(model, x, sigma)))
     return rows
 
 
@@ -164,12 +193,20 @@ def main():
     p.add_argument('--threads', type=int, default=len(os.sched_getaffinity(0)), help='torch threads (default: all CPUs this process may use)')
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--sigma', type=float, default=1.0, help='noise level of the timed queries')
-    p.add_argument('--chunk', type=int, default=None, help="IdealDenoiser chunk_size (default: the module's)")
     p.add_argument('--methods', default='bare,spec,ours')
     p.add_argument('--no-accuracy', action='store_true')
     p.add_argument('--device', default='cpu', help="'cpu' (RSS memory) or e.g. 'cuda' (memory from torch.cuda peak stats)")
     a = p.parse_args()
     dev = torch.device(a.device)
+
+    print('Part 1: the spec example (100-point Swiss roll, batch 1000, 20 steps of gam=2), one thread')
+    torch.set_num_threads(1)
+    times, near = spec_example()
+    med1 = {k: statistics.median(v) for k, v in times.items()}
+    for k, v in times.items(): print(f'  {k:5s} median {med1[k] * 1e3:6.1f} ms   runs (ms): {" ".join(f"{t * 1e3:.1f}" for t in v)}')
+    r1 = med1['ours'] / med1['spec']
+    print(f'  ours / spec = {r1:.2f} -> {"met" if r1 <= 1.0 else "NOT met"} (target <= 1.0); '
+          f'largest distance from a sample to its nearest data point {near.max():.3f}')
 
     mmap_ok = mmap_everything()
     use_hwm = _can_reset_hwm()
@@ -177,7 +214,7 @@ def main():
     torch.manual_seed(0)
     data = torch.rand(a.n, 3, 32, 32) * 2 - 1                                               # (N, 3, 32, 32)
     data_bytes = data.numel() * data.element_size()
-    model = IdealDenoiser(data) if a.chunk is None else IdealDenoiser(data, chunk_size=a.chunk)
+    model = IdealDenoiser(data)
     del data; gc.collect(); model.to(dev); data = model.data                                # one copy, the model's
     x = data[torch.randperm(a.n)[:a.batch]] + a.sigma * torch.randn(a.batch, 3, 32, 32).to(dev)   # (B, 3, 32, 32)
     sigma = torch.tensor(a.sigma, device=dev)
@@ -185,8 +222,7 @@ def main():
                ours=lambda: model(x, sigma))
     fns = {k: fns[k] for k in a.methods.split(',')}
 
-    print(f'IdealDenoiser benchmark: N = {a.n} x (3, 32, 32) float32 = {data_bytes / 1e9:.2f} GB, batch {a.batch}, '
-          f'σ = {a.sigma}, chunk_size = {model.chunk_size}, n_exact = {model.n_exact}')
+    print(f'\nPart 2: N = {a.n} x (3, 32, 32) float32 = {data_bytes / 1e9:.2f} GB, batch {a.batch}, σ = {a.sigma}')
     print(f'torch {torch.__version__}, {torch.get_num_threads()} threads (os.cpu_count() = {os.cpu_count()}, '
           f'usable CPUs = {len(os.sched_getaffinity(0))}), {a.repeats} repeats, median reported, device {dev}'
           + (f' ({torch.cuda.get_device_name(dev)})' if dev.type == 'cuda' else ''))
@@ -200,6 +236,9 @@ def main():
     for k, fn in fns.items():                                      # first call of each: memory (and warm-up)
         mem[k], out[k] = extra_peak_bytes(fn, use_hwm) if dev.type == 'cpu' else cuda_extra_peak_bytes(fn, dev)
         out[k] = None; gc.collect()
+    d2 = torch.randn(8192, 2); m2 = IdealDenoiser(d2); q2 = torch.randn(20_000, 2)   # memory phase, 2-d case
+    mem2, _ = extra_peak_bytes(lambda: m2(q2, torch.tensor(0.1)), use_hwm)
+    paths2 = "/".join(str(v) for v in m2.last_paths.values()); del m2, q2
     steady_state_malloc()
     for fn in fns.values(): fn()                                   # warm-up under the timing allocator settings
     sync = (lambda: torch.cuda.synchronize(dev)) if dev.type == 'cuda' else (lambda: None)
@@ -217,21 +256,22 @@ def main():
               f'{mem[k] / 1e6:14.1f} {mem[k] / data_bytes:7.1%}')
     if base and 'ours' in med:
         t_ratio, m_ratio = med['ours'] / base, mem['ours'] / data_bytes
-        print(f'\ntargets (issue 8): time <= 1.30x bare: ours {t_ratio:.2f}x -> {"met" if t_ratio <= 1.3 else "NOT met"}; '
+        print(f'\ntargets: time <= 1.30x bare: ours {t_ratio:.2f}x -> {"met" if t_ratio <= 1.3 else "NOT met"}; '
               f'extra peak <= 10% of data: ours {m_ratio:.1%} -> {"met" if m_ratio <= 0.10 else "NOT met"}')
     if 'spec' in med and base:
         print(f'spec formula: {med["spec"] / base:.2f}x bare, extra peak {mem["spec"] / data_bytes:.0%} of the data')
     if 'ours' in fns:
-        settled, unsure = paths(model, x, a.sigma)
-        print(f'paths of the {a.batch} timed queries: step 3 (rest negligible) {settled}, unsure (float64 path) {unsure}')
+        print(f'rows per path of the {a.batch} timed queries (small/float32/float64/exact): {paths(model, x, a.sigma)}')
+        print(f'20,000 queries against 8,192 2-d points: extra peak {mem2 / 1e6:.1f} MB -> {"met" if mem2 <= 64e6 else "NOT met"} (target <= 64 MB); '
+              f'paths {paths2}')
 
     if not a.no_accuracy:
         print('\naccuracy of x̂0, max |x̂0 − float64 direct-difference reference| over 7 queries per σ '
               '(the midpoint query, 4 noised data points, 2 pure-noise queries); requirement: <= 1e-4')
-        print(f'{"σ":>7s} {"ours":>9s} {"spec":>9s}   midpoint weights (reference)   unsure (of 7)')
+        print(f'{"σ":>7s} {"ours":>9s} {"spec":>9s}   midpoint weights (reference)   paths (small/f32/f64/exact)')
         rows = accuracy(model, data, [0.002, 0.005, 0.01, 0.1, 1., 10., 80.])
-        for s, e_ours, e_spec, w0, w1, n_unsure in rows:
-            print(f'{s:7g} {e_ours:9.1e} {e_spec:9.1e}   {w0:.2f} / {w1:.2f}                    {n_unsure}')
+        for s, e_ours, e_spec, w0, w1, pth in rows:
+            print(f'{s:7g} {e_ours:9.1e} {e_spec:9.1e}   {w0:.2f} / {w1:.2f}                    {pth}')
         worst = max(r[1] for r in rows)
         print(f'worst error, ours: {worst:.1e} -> {"met" if worst <= 1e-4 else "NOT met"}')
 

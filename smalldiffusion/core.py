@@ -16,6 +16,12 @@ from tqdm import tqdm
 from .protocol import check_count
 
 # %% ../nbs/03_diffusion.ipynb #c007
+def _check_levels(N) -> int:
+    "N as an int >= 2: a schedule needs at least two noise levels."
+    N = check_count(N, 'N')
+    if N < 2: raise ValueError(f"N must be >= 2 (a schedule needs at least two noise levels); got N={N}")
+    return N
+
 def _trailing_indices(n:int, # N = len(schedule)
                       steps:int, # S, the number of sampling steps
                      ) -> list: # S+1 non-increasing indices, n-1 first, 0 last
@@ -26,8 +32,8 @@ def _trailing_indices(n:int, # N = len(schedule)
         raise ValueError(f"steps={steps} is too many for a schedule of length {n}: trailing spacing would use "
                          f"index -1 (the largest σ); use steps < 2*len(schedule) = {2 * n}")
     if any(a <= b for a, b in zip(idx, idx[1:])):
-        warnings.warn(f"steps={steps} > 2*len(schedule)/3 = {2 * n / 3:.1f}: trailing spacing repeats a σ "
-                      "(a zero-length sampler step)", stacklevel=3)
+        warnings.warn(f"steps={steps}: trailing spacing repeats a σ of a schedule of length {n} (a zero-length "
+                      f"sampler step); fewer than 2*len(schedule)/3 = {2 * n / 3:.1f} steps never do", stacklevel=3)
     return idx
 
 # %% ../nbs/03_diffusion.ipynb #c008
@@ -63,7 +69,7 @@ class ScheduleLogLinear(Schedule):
         if not 0 < sigma_min < sigma_max < math.inf:
             raise ValueError(f"ScheduleLogLinear needs 0 < sigma_min < sigma_max < inf; got sigma_min={sigma_min!r}, "
                              f"sigma_max={sigma_max!r}")
-        super().__init__(torch.logspace(math.log10(sigma_min), math.log10(sigma_max), check_count(N, 'N')))
+        super().__init__(torch.logspace(math.log10(sigma_min), math.log10(sigma_max), _check_levels(N)))
 
 # %% ../nbs/03_diffusion.ipynb #c018
 def sigmas_from_betas(betas:Tensor, # (N,) the per-step variances β_t, each in [0, 1)
@@ -82,17 +88,17 @@ def sigmas_from_betas(betas:Tensor, # (N,) the per-step variances β_t, each in 
 class ScheduleDDPM(Schedule):
     "DDPM's linear β (7) as σ (6); float32, equal to diffusers' `beta_schedule='linear'`."
     def __init__(self, N:int=1000, beta_start:float=0.0001, beta_end:float=0.02):
-        super().__init__(sigmas_from_betas(torch.linspace(beta_start, beta_end, check_count(N, 'N'))))
+        super().__init__(sigmas_from_betas(torch.linspace(beta_start, beta_end, _check_levels(N))))
 
 class ScheduleLDM(Schedule):
     "Latent diffusion's scaled-linear β (7), linear in √β; equal to diffusers' `'scaled_linear'`."
     def __init__(self, N:int=1000, beta_start:float=0.00085, beta_end:float=0.012):
-        super().__init__(sigmas_from_betas(torch.linspace(beta_start**0.5, beta_end**0.5, check_count(N, 'N'))**2))
+        super().__init__(sigmas_from_betas(torch.linspace(beta_start**0.5, beta_end**0.5, _check_levels(N))**2))
 
 class ScheduleSigmoid(Schedule):
     "GeoDiff's sigmoid β (7); equal to diffusers' `'sigmoid'`."
     def __init__(self, N:int=1000, beta_start:float=0.0001, beta_end:float=0.02):
-        betas = torch.sigmoid(torch.linspace(-6, 6, check_count(N, 'N'))) * (beta_end - beta_start) + beta_start
+        betas = torch.sigmoid(torch.linspace(-6, 6, _check_levels(N))) * (beta_end - beta_start) + beta_start
         super().__init__(sigmas_from_betas(betas))
 
 def _cosine_alpha_bar(t:float) -> float:
@@ -102,8 +108,8 @@ def _cosine_alpha_bar(t:float) -> float:
 class ScheduleCosine(Schedule):
     "Improved DDPM's cosine schedule, eq. (8); beta_start/beta_end unused; equal to diffusers' `'squaredcos_cap_v2'`."
     def __init__(self, N:int=1000, beta_start:float=0.0001, beta_end:float=0.02, max_beta:float=0.999):
-        N = check_count(N, 'N')
-        betas = [min(1 - _cosine_alpha_bar((i + 1) / N) / _cosine_alpha_bar(i / N), max_beta) for i in range(N)]
+        N = _check_levels(N)
+        betas = [min(1 - _cosine_alpha_bar(t / N) / _cosine_alpha_bar((t - 1) / N), max_beta) for t in range(1, N + 1)]
         super().__init__(sigmas_from_betas(torch.tensor(betas, dtype=torch.float32)))
 
 # %% ../nbs/03_diffusion.ipynb #c027
@@ -112,9 +118,10 @@ def _model_device(model:nn.Module) -> torch.device:
     t = next(chain(model.parameters(), model.buffers()), None)
     return torch.device('cpu') if t is None else t.device
 
-def _model_dtype(model:nn.Module) -> torch.dtype|None:
-    "The dtype of the model's first floating-point parameter or buffer; None if it has none."
-    return next((t.dtype for t in chain(model.parameters(), model.buffers()) if t.is_floating_point()), None)
+def _model_dtype(model:nn.Module, buffers:bool=True) -> torch.dtype|None:
+    "The dtype of the model's first floating-point parameter (or buffer, if `buffers`); None if it has none."
+    tensors = chain(model.parameters(), model.buffers()) if buffers else model.parameters()
+    return next((t.dtype for t in tensors if t.is_floating_point()), None)
 
 def _split_batch(batch, conditional:bool):
     "A loader batch as (x0, cond): a tensor (or a 1-element list of one), or an (x0, cond) pair when conditional."
@@ -153,11 +160,22 @@ def _place(x0:Tensor, cond, device, dtype):
     x0 = x0.to(device=device, dtype=dtype) if device is not None else x0.to(dtype=dtype)
     return x0, (cond.to(device) if device is not None and isinstance(cond, Tensor) else cond)
 
-def _check_finite(loss:Tensor, step:int, epoch:int, x0:Tensor):
-    "A FloatingPointError, naming the step, if the loss is NaN or infinite (raised before that step is taken)."
-    if not bool(torch.isfinite(loss)):
+def _setup(loader, model:nn.Module, lr:float, accelerator):
+    "AdamW, the loss from the model's class (a DDP wrapper has none), then the accelerator's prepare if given."
+    get_loss, device, dtype = type(model).get_loss, _model_device(model), _model_dtype(model)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
+    if accelerator is None: return loader, model, optimizer, get_loss, device, dtype
+    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+    return loader, model, optimizer, get_loss, None, dtype                       # its loader places the batches
+
+def _take_step(loss:Tensor, optimizer, accelerator, step:int, epoch:int, x0:Tensor):
+    "Back-propagate and step; first a FloatingPointError, naming the step, if the loss is NaN or infinite on any process."
+    losses = loss.detach().reshape(1) if accelerator is None else accelerator.gather(loss.detach().reshape(1))
+    if not bool(torch.isfinite(losses).all()):
         raise FloatingPointError(f"loss is {loss.item()} at step {step} (epoch {epoch}); the step was not taken. "
                                  f"The batch x0 has {int((~torch.isfinite(x0)).sum())} non-finite values")
+    accelerator.backward(loss) if accelerator is not None else loss.backward()
+    optimizer.step()
 
 # %% ../nbs/03_diffusion.ipynb #c032
 def training_loop(loader, # iterable of x0 (B, ...) batches, or (x0, cond) pairs when conditional
@@ -170,12 +188,7 @@ def training_loop(loader, # iterable of x0 (B, ...) batches, or (x0, cond) pairs
                  ):
     "Minimise the model's loss with AdamW; yield a SimpleNamespace (loss, pbar, model, optimizer, x0, sigma, eps, cond, step, epoch, ...) before each step."
     epochs = check_count(epochs, 'epochs')
-    get_loss = type(model).get_loss                        # before prepare: a DDP wrapper has no get_loss
-    device, dtype = _model_device(model), _model_dtype(model)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr)
-    if accelerator is not None:
-        model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
-        device = None                                      # the prepared loader places the batches
+    loader, model, optimizer, get_loss, device, dtype = _setup(loader, model, lr, accelerator)
     step = 0
     for epoch in (pbar := tqdm(range(epochs))):
         for batch in loader:
@@ -186,9 +199,7 @@ def training_loop(loader, # iterable of x0 (B, ...) batches, or (x0, cond) pairs
             yield SimpleNamespace(loss=loss, pbar=pbar, model=model, optimizer=optimizer, x0=x0, sigma=sigma, eps=eps,
                                   cond=cond, step=step, epoch=epoch, loader=loader, schedule=schedule, get_loss=get_loss,
                                   accelerator=accelerator, epochs=epochs, lr=lr, conditional=conditional)
-            _check_finite(loss, step, epoch, x0)
-            accelerator.backward(loss) if accelerator is not None else loss.backward()
-            optimizer.step(); step += 1
+            _take_step(loss, optimizer, accelerator, step, epoch, x0); step += 1
 
 # %% ../nbs/03_diffusion.ipynb #c045
 def _check_sampler_args(sigmas:Tensor, # (S+1,)
@@ -216,7 +227,8 @@ def _sampler_setup(model:nn.Module, sigmas, gam:float, mu:float, batchsize:int, 
     dtype, sigmas = _model_dtype(model) or torch.get_default_dtype(), torch.as_tensor(sigmas)
     if cond is not None and not isinstance(cond, Tensor): cond = torch.as_tensor(cond)
     _check_sampler_args(sigmas, gam, mu, cond, check_count(batchsize, 'batchsize') if xt is None else len(xt))
-    xt = model.rand_input(batchsize).to(device, dtype) * sigmas[0] if xt is None else xt.to(device)  # (B, ...)
+    if xt is None: xt = model.rand_input(batchsize).to(device, dtype) * sigmas[0]               # (B, ...)
+    else: xt = xt.to(device, _model_dtype(model, buffers=False) or xt.dtype)                     # a network's dtype
     return sigmas.to(xt), xt, (None if cond is None else cond.to(device))
 
 # %% ../nbs/03_diffusion.ipynb #c046

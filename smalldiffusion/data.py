@@ -24,7 +24,9 @@ class Swissroll(Dataset):
         N = check_count(N, 'N')
         if tmax == 0: raise ValueError("tmax must be nonzero: Swissroll divides the radii by tmax; got tmax=0")
         t = tmin + torch.linspace(0, 1, N) * tmax                                           # (N,) float32
-        center = torch.as_tensor(center, dtype=torch.float32).reshape(1, 2)                 # (1, 2)
+        center = torch.as_tensor(center, dtype=torch.float32)
+        if center.shape != (2,): raise ValueError(f"center must be a point (x, y), shape (2,); got shape {tuple(center.shape)}")
+        center = center.reshape(1, 2)                                                         # (1, 2)
         self.vals = center + scale * torch.stack([t * t.cos() / tmax, t * t.sin() / tmax]).T  # (N, 2)
     def __len__(self): return len(self.vals)
     def __getitem__(self, i): return self.vals[i]                                           # (2,)
@@ -39,12 +41,14 @@ class DatasaurusDozen(Dataset):
                  scale:float=50, # divide by this ...
                  offset:float=50): # ... after subtracting this
         self.enlarge_factor = check_count(enlarge_factor, 'enlarge_factor')
-        with open(csv_file, newline='') as f: rows = list(csv.reader(f, delimiter=delimiter))
-        points = [list(map(float, rest)) for name, *rest in rows if name == dataset]
+        with open(csv_file, newline='') as f: rows = [r for r in csv.reader(f, delimiter=delimiter) if r]
+        points = [(line, rest) for line, (name, *rest) in enumerate(rows, 1) if name == dataset]
+        for line, rest in points:
+            if len(rest) != 2: raise ValueError(f"{csv_file}, row {line}: want `name, x, y`; got {len(rest)} values {rest}")
         if not points:
             names = sorted({r[0] for r in rows if r})
             raise ValueError(f"dataset={dataset!r} is not a name in {csv_file}; it has {names}")
-        self.points = (torch.tensor(points) - offset) / scale                                 # (n, 2) float32
+        self.points = (torch.tensor([list(map(float, rest)) for _, rest in points]) - offset) / scale  # (n, 2)
     def __len__(self): return len(self.points) * self.enlarge_factor
     def __getitem__(self, i): return self.points[i % len(self.points)]                        # (2,)
 
@@ -68,7 +72,6 @@ class TreeDataset(Dataset):
                  num_samples_per_path:int=30): # points per root-to-leaf path, evenly spaced by arc length
         b, d = check_count(branching_factor, 'branching_factor'), check_count(depth, 'depth')
         n = check_count(num_samples_per_path, 'num_samples_per_path')
-        if n < 2: raise ValueError(f"num_samples_per_path must be >= 2 (both ends of a path); got {n}")
         self.total_leaves = L = b ** d
         self.data = []
         for i in range(L):
@@ -119,7 +122,9 @@ def _to_unit_tensor(img) -> Tensor: # (C, H, W) float32 in [0, 1]
         if arr.ndim not in (2, 3):
             raise ValueError(f"img must be a PIL image or an (H, W) or (H, W, C) array; got shape {arr.shape}")
         chw = torch.from_numpy(arr.copy()).reshape(arr.shape[0], arr.shape[1], -1).permute(2, 0, 1)
-    return chw.float() / 255 if chw.dtype == torch.uint8 else chw.float()
+    if chw.dtype == torch.uint8: return chw.float() / 255
+    if not chw.dtype.is_floating_point: raise TypeError(f"img must hold uint8 or floating-point pixels; got {chw.dtype}")
+    return chw.float()
 
 def img_train_transform(img, # a PIL image, an (H, W[, C]) array, or a (C, H, W) tensor
                        ) -> Tensor: # (C, H, W) float32 in [-1, 1]
@@ -149,6 +154,6 @@ class Digits(Dataset):
         perm = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))
         n_test = round(test_size * len(labels))
         idx = {'all': torch.arange(len(labels)), 'test': perm[:n_test], 'train': perm[n_test:]}[split]
-        self.images, self.labels = images[idx], labels[idx]
+        self.images, self.labels, self.indices = images[idx], labels[idx], idx           # indices into load_digits()
     def __len__(self): return len(self.labels)
     def __getitem__(self, i): return self.images[i], self.labels[i]                         # (1, 8, 8), ()

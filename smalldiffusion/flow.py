@@ -9,7 +9,7 @@ __all__ = ['PredFlow', 'ScheduleFlow', 'ScheduleLogNormalFlow', 'timestep_embedd
 import math
 import torch
 from torch import nn, Tensor
-from .core import Schedule
+from .core import Schedule, _check_levels, _model_dtype
 from .protocol import ModelMixin, check_sigma, check_count, _as_batch_sigma
 from .targets import _check_model_class
 
@@ -27,10 +27,8 @@ def _check_flow_t(sigma, # flow time t: 0-d or (B, 1, ..., 1)
     return sigma
 
 def _param_dtype(model:nn.Module, default:torch.dtype) -> torch.dtype:
-    "The dtype of the model's first parameter (or buffer); `default` if it has neither."
-    for t in model.parameters(): return t.dtype
-    for t in model.buffers(): return t.dtype
-    return default
+    "The dtype of the model's floating-point parameters (the core's rule), or `default` if it has none."
+    return _model_dtype(model, buffers=False) or default
 
 # %% ../nbs/05_flow.ipynb #c006
 def PredFlow(cls:type, # model class: subclasses nn.Module and ModelMixin, defines forward
@@ -54,7 +52,7 @@ class ScheduleFlow(Schedule):
     def __init__(self, N:int=1000, # number of training times
                  t_min:float=0.001, # smallest t the model is trained on and called at, > 0
                  t_max:float=1.0): # largest t, <= 1 (1: sampling starts from pure noise)
-        N = check_count(N, 'N')
+        N = _check_levels(N)
         if not 0 < t_min < t_max <= 1:
             raise ValueError(f"ScheduleFlow needs 0 < t_min < t_max <= 1; got t_min={t_min!r}, t_max={t_max!r}")
         self.t_min, self.t_max = t_min, t_max
