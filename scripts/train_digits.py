@@ -3,8 +3,9 @@
     python scripts/train_digits.py            # writes scripts/digits_dit.pt (about 1.4 MB)
 
 Seeded and single-threaded, so a rerun on the same machine writes the same weights. Run time: 3,000 Adam
-steps of batch 128 took 5 min 55 s of CPU time (about 0.12 s a step) on one core of a 2-core x86-64 machine with
-torch 2.13.0; the wall time was 21 min there, because the machine was shared. Needs scikit-learn (the `dev` extra)
+steps of batch 128 took 5 min 49 s of CPU time (about 0.12 s a step) on one core of a 2-core x86-64 machine with
+torch 2.13.0; the wall time was 10.5 min there, because the machine was shared. Two runs side by side wrote
+bit-identical weights and losses. A change to the library's model, schedule or data code can change the bits. Needs scikit-learn (the `dev` extra)
 for the data.
 
 Recipe: ε-prediction DiT (patch 2, depth 4, 3 heads of 32, width 96, 0.71 M parameters) with a label
