@@ -11,5 +11,5 @@ from .flow import *
 from .ideal import *
 from .ideal_fast import *   # fills IdealDenoiser._solve with the fast dispatch (nbs/09_ideal_fast.ipynb)
 from . import model, diffusion
-from .model_dit import *
-from .model_unet import *
+from .model_dit import DiT
+from .model_unet import Unet
