@@ -41,6 +41,7 @@ def _stream(data:Tensor, x:Tensor, s2:Tensor, # (N, D) data, (b, D) float64 quer
 
 def exact_x0_hat(data:Tensor, x:Tensor, s2:Tensor) -> Tensor: # (N, D), (B, D), (B, 1) σ² → (B, D) float64
     "x̂0 of eqs. (2)–(3), in float64 from direct differences; the batch in blocks, the data streamed."
+    if len(x) == 0: return x.new_zeros(x.shape, dtype=torch.float64)                 # an empty batch
     Bc, C = _blocks(len(x), *data.shape)
     x, s2 = x.double(), s2.double()
     return torch.cat([_stream(data, x[b:b + Bc], s2[b:b + Bc], C) for b in range(0, len(x), Bc)])
@@ -53,8 +54,9 @@ def _stack_items(dataset) -> Tensor: # (N, *input_dims)
     if len(dataset) == 0: raise ValueError("dataset is empty: the ideal denoiser needs at least one data point")
     items = [dataset[i] for i in range(len(dataset))]
     items = [it[0] if isinstance(it, (tuple, list)) else it for it in items]
-    if not all(isinstance(it, Tensor) for it in items):
-        raise TypeError(f"dataset items must be tensors or (tensor, label) pairs; got {type(items[0]).__name__}")
+    bad = next((i for i, it in enumerate(items) if not isinstance(it, Tensor)), None)
+    if bad is not None:
+        raise TypeError(f"dataset items must be tensors or (tensor, label) pairs; item {bad} is a {type(items[bad]).__name__}")
     if len({it.shape for it in items}) > 1:
         raise ValueError(f"dataset items must all have one shape; got {sorted({tuple(it.shape) for it in items})[:3]}")
     if items[0].ndim == 0: raise ValueError("dataset items must have at least one dimension; got 0-d items (make N numbers a (N, 1) tensor)")

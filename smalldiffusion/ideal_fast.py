@@ -164,6 +164,8 @@ def fast_x0_hat(data:Tensor, x:Tensor, s2:Tensor, st:_Stats, dtype) -> tuple: # 
 def _solve_dispatch(self, x:Tensor, s2:Tensor) -> Tensor: # (B, D), (B, 1) float64 → (B, D) float64
     "IdealDenoiser's hook, filled: the exact path for small problems; else float32, then float64 matrix products, each row kept only if certified, the rest exact."
     data, paths = self.data.flatten(1), dict(small=0, float32=0, float64=0, exact=0)
+    if len(x) == 0 or data.device != x.device:                  # nothing to do, or data elsewhere: 08's path moves it
+        self.last_paths = dict(paths, exact=len(x)); return exact_x0_hat(data, x, s2)
     if _small_fits(x, data, s2, self): x0, todo = small_x0_hat(data, x, s2, _stats(self)); todo = ~todo; paths['small'] = len(x) - int(todo.sum())
     elif x.dtype == torch.float64 and data.shape[1] <= 4: x0, todo = None, None
     else:

@@ -98,6 +98,7 @@ class DiTBlock(nn.Module):
         super().__init__()
         dim = head_dim * num_heads
         hidden = int(dim * mlp_ratio)
+        if hidden < 1: raise ValueError(f"mlp_ratio must give an MLP of width >= 1: int(D·mlp_ratio) = int({dim}·{mlp_ratio}) = {hidden}")
         self.norm1 = ModulatedLayerNorm(dim)
         self.attn = Attention(head_dim, num_heads=num_heads, qkv_bias=True)
         self.norm2 = ModulatedLayerNorm(dim)
@@ -176,7 +177,10 @@ def _embed_condition(model:nn.Module, x:Tensor, sigma, cond) -> Tensor: # (B, D)
     if model.cond_embed is None:
         if cond is not None: raise ValueError(f"cond was given, but this {type(model).__name__} has no cond_embed")
         return y
-    if cond is None: cond = torch.full((B,), model.cond_embed.null_cond, device=x.device)
+    if cond is None:
+        if not hasattr(model.cond_embed, 'null_cond'):
+            raise ValueError(f"cond is None, but this cond_embed ({type(model.cond_embed).__name__}) has no null_cond; pass cond, shaped (B,)")
+        cond = torch.full((B,), model.cond_embed.null_cond, device=x.device)
     c = model.cond_embed(cond)
     if c.shape != y.shape:
         raise ValueError(f"cond_embed(cond) must be shaped like the σ embedding {tuple(y.shape)} (one row per sample); got {tuple(c.shape)}")

@@ -113,7 +113,7 @@ class Unet(nn.Module, ModelMixin):
                  cond_embed:nn.Module|None=None): # cond → (B, ch·embed_ch_mult), e.g. CondEmbedderLabel
         super().__init__()
         widths, R = _check_unet_args(in_dim, ch, ch_mult), check_count(num_res_blocks, 'num_res_blocks')
-        self.in_dim, self.input_dims, emb_ch = in_dim, (in_ch, in_dim, in_dim), ch * embed_ch_mult
+        self.in_dim, self.input_dims, emb_ch = in_dim, (in_ch, in_dim, in_dim), ch * check_count(embed_ch_mult, 'embed_ch_mult')
         self.sig_embed, self.cond_embed = sig_embed or SigmaEmbedderSinCos(emb_ch), cond_embed
         self.conv_in = nn.Conv2d(in_ch, ch, 3, padding=1)
         level = lambda ins, w, res: _level(ins, w, res, emb_ch, attn_resolutions, dropout)
