@@ -52,3 +52,7 @@ class CondSequential(nn.Sequential):
         for module in self._modules.values():
             x = module(x, cond)
         return x
+
+    def __add__(self, other): # another stack of blocks
+        "Concatenation keeps the type: the sum of two stacks still passes cond to every block."
+        return CondSequential(*self, *other) if isinstance(other, nn.Sequential) else NotImplemented

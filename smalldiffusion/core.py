@@ -57,6 +57,7 @@ class Schedule:
 
     def sample_batch(self, x0:Tensor) -> Tensor: # (B, 1, ..., 1), the rank of x0
         "One σ per row of x0, uniform over the schedule, on x0's device and dtype."
+        if not x0.dtype.is_floating_point: raise TypeError(f"x0 must be floating-point (σ takes its dtype); got {x0.dtype}")
         idx = torch.randint(len(self), (x0.shape[0],))                                       # (B,)
         return self.sigmas[idx].to(x0).reshape((-1,) + (1,) * (x0.ndim - 1))                 # (B, 1, ..., 1)
 

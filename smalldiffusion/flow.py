@@ -10,7 +10,7 @@ import math
 import torch
 from torch import nn, Tensor
 from .core import Schedule, _check_levels, _model_dtype
-from .protocol import ModelMixin, check_sigma, check_count, _as_batch_sigma
+from .protocol import ModelMixin, check_sigma, check_count, _as_batch_sigma, _loss_fn
 from .targets import _check_model_class
 
 # %% ../nbs/05_flow.ipynb #c005
@@ -40,7 +40,7 @@ def PredFlow(cls:type, # model class: subclasses nn.Module and ModelMixin, defin
     def get_loss(self, x0, sigma, eps, cond=None, loss=nn.MSELoss):
         sigma = _check_flow_t(sigma, x0, eps)
         x_t = (1 - sigma) * x0 + sigma * eps                                             # (1)
-        return loss()(eps - x0, self(x_t, sigma, cond=cond))                             # (2)
+        return _loss_fn(loss)(eps - x0, self(x_t, sigma, cond=cond))                             # (2)
     def predict_eps(self, x, sigma, cond=None):   # the velocity v̂, used by the sampler as ε̂ (3)
         dtype = _param_dtype(self, x.dtype)
         return self(x.to(dtype), torch.as_tensor(sigma).to(dtype), cond=cond).to(x.dtype)

@@ -81,6 +81,10 @@ def check_count(value, # what the caller passed for a count
     if n < 1: raise ValueError(f"{name} must be an integer >= 1; got {name}={n}")
     return n
 
+def _loss_fn(loss): # a loss class (nn.MSELoss, the spec's default) or a loss instance (nn.L1Loss())
+    "The loss as a callable: a class is instantiated, an instance (or any function of (target, output)) is used as it is."
+    return loss() if isinstance(loss, type) else loss
+
 # %% ../nbs/01_protocol.ipynb #c029
 class ModelMixin:
     "What a diffusion model adds to `nn.Module`: start noise, the training loss and the ε the sampler asks for."
@@ -94,7 +98,7 @@ class ModelMixin:
     def get_loss(self, x0:Tensor, sigma, eps:Tensor, cond=None, loss=nn.MSELoss) -> Tensor:
         "One sample of eq. (6): how far the output on x0 + σ·ε is from ε."
         sigma = check_sigma(sigma, x0, eps)
-        return loss()(eps, self(x0 + sigma * eps, sigma, cond=cond))
+        return _loss_fn(loss)(eps, self(x0 + sigma * eps, sigma, cond=cond))
 
     def predict_eps(self, x:Tensor, sigma, cond=None) -> Tensor: # shaped like x
         "The noise estimate ε̂(x, σ); an ε-predicting model returns its output unchanged."

@@ -8,7 +8,7 @@ __all__ = ['alpha', 'Scaled', 'PredX0', 'PredV']
 # %% ../nbs/04_targets.ipynb #c003
 import torch
 from torch import nn
-from .protocol import ModelMixin, check_sigma
+from .protocol import ModelMixin, check_sigma, _loss_fn
 
 # %% ../nbs/04_targets.ipynb #c005
 def alpha(sigma, # σ ≥ 0: a tensor of any shape (or a number)
@@ -47,7 +47,7 @@ def PredX0(cls:type, # model class: subclasses nn.Module and ModelMixin, defines
     _check_model_class(cls, 'PredX0')
     def get_loss(self, x0, sigma, eps, cond=None, loss=nn.MSELoss):
         sigma = check_sigma(sigma, x0, eps)   # σ 0-d or (B, 1, ..., 1), ε like x0, as ModelMixin.get_loss
-        return loss()(x0, self(x0 + sigma * eps, sigma, cond=cond))
+        return _loss_fn(loss)(x0, self(x0 + sigma * eps, sigma, cond=cond))
     def predict_eps(self, x, sigma, cond=None):
         sigma = check_sigma(sigma, x)
         x0_hat = self(x, sigma, cond=cond)
@@ -63,7 +63,7 @@ def PredV(cls:type, # model class: subclasses nn.Module and ModelMixin, defines 
         sigma = check_sigma(sigma, x0, eps)   # σ 0-d or (B, 1, ..., 1), ε like x0, as ModelMixin.get_loss
         xt = x0 + sigma * eps
         v = alpha(sigma).sqrt() * eps - (1 - alpha(sigma)).sqrt() * x0
-        return loss()(v, self(xt, sigma, cond=cond))
+        return _loss_fn(loss)(v, self(xt, sigma, cond=cond))
     def predict_eps(self, x, sigma, cond=None):
         sigma = check_sigma(sigma, x)
         v_hat = self(x, sigma, cond=cond)
