@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['Schedule', 'ScheduleLogLinear', 'sigmas_from_betas', 'ScheduleDDPM', 'ScheduleLDM', 'ScheduleSigmoid',
-           'ScheduleCosine', 'generate_train_sample', 'training_loop', 'samples']
+           'ScheduleCosine', 'generate_train_sample', 'training_loop', 'samples', 'median_distance']
 
 # %% ../nbs/03_diffusion.ipynb #c002
 import math, warnings
@@ -255,3 +255,10 @@ def samples(model:nn.Module, # an nn.Module + ModelMixin
             yield xt
     finally:
         for m, training in modes: m.training = training
+
+# %% ../nbs/03_diffusion.ipynb #c065
+def median_distance(x:Tensor, # (B, D) samples
+                    curve:Tensor, # (M, D) points densely covering the data (e.g. a long Swissroll)
+                   ) -> float: # the median over samples of the distance to the nearest curve point
+    "How close samples lie to a low-dimensional data set: median of min_j ‖x_i − c_j‖ (a score used in later chapters too)."
+    return torch.cdist(x, curve).min(dim=1).values.median().item()
