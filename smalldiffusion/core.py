@@ -8,6 +8,7 @@ __all__ = ['Schedule', 'ScheduleLogLinear', 'sigmas_from_betas', 'ScheduleDDPM',
 
 # %% ../nbs/03_diffusion.ipynb #c002
 import math, warnings
+from contextlib import contextmanager
 from itertools import pairwise, chain
 from types import SimpleNamespace
 import torch
@@ -140,6 +141,26 @@ def _describe(batch) -> str:
     if isinstance(batch, (list, tuple)): return f"a {type(batch).__name__} of {len(batch)}"
     return f"a {type(batch).__name__}"
 
+@contextmanager
+def _in_eval_mode(model:nn.Module):
+    "Run a block with every submodule in eval mode; hand each back in the mode it came in."
+    modes = [(m, m.training) for m in model.modules()]
+    model.eval()
+    try: yield model
+    finally:
+        for m, training in modes: m.training = training
+
+def _check_uses_cond(model:nn.Module, xt:Tensor, sigma:Tensor, cond):
+    "A ValueError if a model without a `cond_embed` gives the same output for shuffled labels: it ignores `cond`."
+    inner = getattr(model, 'module', model)                                   # inside a DDP or accelerate wrapper
+    if getattr(inner, 'cond_embed', None) is not None or not isinstance(cond, Tensor): return
+    shuffled = cond.roll(1, dims=0)
+    if torch.equal(shuffled, cond): return                                    # one label for the whole batch: no test
+    with _in_eval_mode(inner), torch.no_grad(): same = torch.equal(inner(xt, sigma, cond=cond), inner(xt, sigma, cond=shuffled))
+    if same:
+        raise ValueError(f"conditional=True, but {type(inner).__name__}'s output does not change when the labels of the first "
+                         "batch are shuffled: it ignores cond. Give the model a forward that uses cond, or pass conditional=False")
+
 # %% ../nbs/03_diffusion.ipynb #c028
 def generate_train_sample(x0, # a batch: a tensor (B, ...), or an (x0, cond) pair when conditional
                           schedule:Schedule, # where σ is drawn from
@@ -196,6 +217,7 @@ def training_loop(loader, # iterable of x0 (B, ...) batches, or (x0, cond) pairs
             model.train(); optimizer.zero_grad()
             x0, cond = _place(*_split_batch(batch, conditional), device, dtype)
             x0, sigma, eps, cond = generate_train_sample((x0, cond) if conditional else x0, schedule, conditional)
+            if conditional and step == 0: _check_uses_cond(model, x0 + sigma * eps, sigma, cond)
             loss = get_loss(model, x0, sigma, eps, cond=cond)
             yield SimpleNamespace(loss=loss, pbar=pbar, model=model, optimizer=optimizer, x0=x0, sigma=sigma, eps=eps,
                                   cond=cond, step=step, epoch=epoch, loader=loader, schedule=schedule, get_loss=get_loss,
@@ -245,16 +267,13 @@ def samples(model:nn.Module, # an nn.Module + ModelMixin
             accelerator=None): # an accelerate.Accelerator: start on its device
     "Walk x down `sigmas` with update (11); yield x after each of the S steps, so `*xts, x0 = samples(...)`."
     sigmas, xt, cond = _sampler_setup(model, sigmas, gam, mu, batchsize, xt, cond, accelerator)
-    modes, eps = [(m, m.training) for m in model.modules()], None
-    model.eval()
-    try:
+    eps = None
+    with _in_eval_mode(model):
         for i, (sig, sig_next) in enumerate(pairwise(sigmas)):
             eps_prev, eps = eps, model.predict_eps_cfg(xt, sig, cond, cfg_scale)              # (B, ...)
             eps_av = gam * eps + (1 - gam) * eps_prev if i > 0 else eps                      # (14)
             xt = _sampler_step(xt, sig, sig_next, eps_av, mu)
             yield xt
-    finally:
-        for m, training in modes: m.training = training
 
 # %% ../nbs/03_diffusion.ipynb #c065
 def median_distance(x:Tensor, # (B, D) samples

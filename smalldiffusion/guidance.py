@@ -6,9 +6,10 @@
 __all__ = ['CondEmbedderLabel', 'ConditionalMLP']
 
 # %% ../nbs/07_guidance.ipynb #c002
+import math
 import torch
 from torch import nn, Tensor
-from .protocol import TimeInputMLP, check_count
+from .protocol import ModelMixin, TimeInputMLP, check_count, check_sigma
 
 # %% ../nbs/07_guidance.ipynb #c007
 def _check_labels(labels:Tensor, # (B,) class ids
@@ -73,3 +74,34 @@ class ConditionalMLP(TimeInputMLP):
                              f"got shape {tuple(cond_embeds.shape[:1])}")
         nn_input = torch.cat([x, sigma_embeds, cond_embeds], dim=1)                     # (B, dim + 2 + cond_dim)
         return self.net(nn_input)
+
+# %% ../nbs/07_guidance.ipynb #c020
+def _check_cfg_args(model, x:Tensor, sigma, cond, cfg_scale:float) -> tuple: # (cond as a tensor, σ checked against x)
+    "Named errors for a guided call that cannot work, before the batch is stacked."
+    if getattr(getattr(model, 'cond_embed', None), 'null_cond', None) is None:
+        raise AttributeError(f"{type(model).__name__} has no `cond_embed` with a `null_cond`: CFG needs an unconditional label")
+    if not math.isfinite(cfg_scale): raise ValueError(f"cfg_scale must be finite; got {cfg_scale}")
+    if not isinstance(cond, Tensor): cond = torch.as_tensor(cond, device=x.device)    # e.g. a list of labels
+    if cond.ndim == 0 or len(cond) != x.shape[0]:
+        raise ValueError(f"cond must have one label per sample: shape ({x.shape[0]},); got {tuple(cond.shape)}")
+    return cond, check_sigma(sigma, x)
+
+def predict_eps_cfg(self:ModelMixin, x:Tensor, # (B, ...) noisy samples
+                    sigma, # 0-d, or one per sample shaped (B, 1, ..., 1)
+                    cond, # (B,) labels, a tensor or a list; None: no guidance
+                    cfg_scale:float, # w in (4); 0: no guidance
+                   ) -> Tensor: # shaped like x
+    "ε_c + w·(ε_c − ε_u), eq. (4), from one forward pass on the batch stacked with itself, eq. (9)."
+    if cond is None or cfg_scale == 0: return self.predict_eps(x, sigma, cond=cond)
+    cond, sigma = _check_cfg_args(self, x, sigma, cond, cfg_scale)
+    if sigma.ndim > 0 and sigma.shape[0] > 1: sigma = torch.cat([sigma, sigma])    # (2B, 1, ..., 1): beyond the spec
+    try:
+        eps = self.predict_eps(torch.cat([x, x]), sigma, torch.cat([cond, torch.full_like(cond, self.cond_embed.null_cond)]))
+    except (ValueError, RuntimeError) as e:
+        if type(e) not in (ValueError, RuntimeError): raise                          # e.g. out of memory: as it is
+        raise type(e)(f"predict_eps_cfg(x of shape {tuple(x.shape)}, cond of shape {tuple(cond.shape)}) stacks both with "
+                      f"themselves (eq. (9)), and the model refused the stacked batch of {2 * x.shape[0]}: {e}") from e
+    eps_cond, eps_uncond = eps.chunk(2)                                              # (B, ...) each
+    return eps_cond + cfg_scale * (eps_cond - eps_uncond)                            # (4)
+
+ModelMixin.predict_eps_cfg = predict_eps_cfg     # every model's method, defined next to its derivation
