@@ -22,7 +22,7 @@ def sq_norm(M:Tensor, # (b, n)
 _BUDGET = 2**18   # numbers per temporary (B_c × C, or C × D): 2 MB in float64, whatever B and N are
 
 def _blocks(B:int, N:int, D:int) -> tuple: # → (queries per block, data rows per chunk)
-    "Block sizes that keep every temporary under _BUDGET numbers."
+    "Block sizes that keep the (queries × rows) and (rows × D) temporaries within _BUDGET numbers (for D ≤ _BUDGET)."
     C = max(1, min(N, _BUDGET // D))
     return max(1, min(B, _BUDGET // C)), C
 

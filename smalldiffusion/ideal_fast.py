@@ -41,7 +41,7 @@ def _stats(model) -> _Stats:
     return st
 
 def _logit_bound(x_norm:Tensor, s2:Tensor, st:_Stats, D:int, dtype) -> Tensor: # (b, 1), (b, 1) float64 → (b, 1)
-    "E of eq. (F2): |ℓ̃_i − ℓ_i| ≤ (γ_{D+8}·(‖x‖·d_max + ½d_max²) + D·η)/σ² for every data point i, η the smallest subnormal."
+    "E of eq. (F1): |ℓ̃_i − ℓ_i| ≤ (γ_{D+8}·(‖x‖·d_max + ½d_max²) + D·η)/σ² for every data point i, η the smallest subnormal."
     eta = torch.finfo(dtype).smallest_normal * torch.finfo(dtype).eps
     return (_gamma(D + 8, dtype) * (x_norm * st.d_max + st.d_max**2 / 2) + D * eta) / s2
 
@@ -89,7 +89,7 @@ def _certify(data, x, s2, st, dtype, C, top_l, top_i, Z, S, finite, stream):
     a_top = _top_k_exact(data, x, top_i)                                             # (b, k)
     xx = x.square().sum(1, keepdim=True)                                             # (b, 1) ‖x‖²
     l_top = (xx - a_top) / (2 * s2)                                                  # (b, k) exact ℓ of the top k
-    E = _logit_bound(xx.sqrt(), s2, st, D, dtype)                                    # (b, 1) eq. (F2)
+    E = _logit_bound(xx.sqrt(), s2, st, D, dtype)                                    # (b, 1) eq. (F1)
     E_top = _gamma(D + 4, torch.float64) * (xx + a_top.amax(1, keepdim=True)) / (2 * s2)
     if k < N: W = (math.log(N) + top_l[:, -1:].double() + E + E_top - l_top.amax(1, keepdim=True)).clamp(max=0).exp()
     else: W = torch.zeros_like(xx)
@@ -98,19 +98,19 @@ def _certify(data, x, s2, st, dtype, C, top_l, top_i, Z, S, finite, stream):
     for j in range(k): x0.addcmul_(w[:, j:j + 1], data[top_i[:, j]])
     rho = a_top.amin(1, keepdim=True) / (2 * s2)                                     # (b, 1) ρ = a_min/2σ²
     top_err = (_gamma(D + 5, torch.float64) * (2 * rho + 2 * math.log(k)) + 4 * torch.finfo(torch.float64).eps / 2).expm1() * st.r
-    ok_a = W * 2 * st.r + top_err <= st.tol                                          # eq. (F3)
+    ok_a = W * 2 * st.r + top_err <= st.tol                                          # eq. (F2)
     ok = ok_a
     if stream:
         u, n = torch.finfo(dtype).eps / 2, C + 3 * math.ceil(N / C) + 4
         err_b = (2 * (E + 60 * u)).expm1() * st.r + 2 * _gamma(n, dtype) * st.m + N * math.exp(-60) * 2 * st.r
-        ok_b = err_b <= st.tol                                                       # eq. (F4)
+        ok_b = err_b <= st.tol                                                       # eq. (F3)
         x0 = torch.where(ok_a, x0, S.double() / Z.double())
         ok = ok_a | ok_b
     return x0, (ok & finite & x0.isfinite().all(1, keepdim=True))[:, 0]
 
 # %% ../nbs/09_ideal_fast.ipynb #c013
 def small_x0_hat(data:Tensor, x:Tensor, s2:Tensor, st:_Stats) -> tuple: # (N, D) float32, (B, D), (B, 1) float64 → x̂0 (B, D) float64, ok (B,)
-    "Few dimensions: eq. (2) from direct differences in float32, one fused softmax per block of queries, certified by eq. (F5)."
+    "Few dimensions: eq. (2) from direct differences in float32, one fused softmax per block of queries, certified by eq. (F4)."
     (N, D), Bc, out = data.shape, max(1, _FAST_BUDGET // len(data)), []
     u, m, r, tol = torch.finfo(torch.float32).eps / 2, st.m, st.r, st.tol
     for b in range(0, len(x), Bc):
