@@ -87,7 +87,7 @@ def timestep_embedding(t:Tensor, # (B,) times, here 1000·t of a flow model
     return torch.cat([args.cos(), args.sin()], dim=-1)                                     # (B, 2h)
 
 class TimestepEmbedder(nn.Module):
-    "The time embedding of DiT/SD3: eq. (9) of 1000·σ with 256 numbers, then an MLP 256 → 1024 → D → D."
+    "Upstream smalldiffusion's time embedding: eq. (9) of 1000·σ in 256 numbers, then its GELU MLP 256 → 1024 → D → D (DiT's own MLP: Linear(256, D) → SiLU → Linear(D, D))."
     def __init__(self, hidden_size:int): # D, the width of the embedding
         super().__init__()
         self.freq_dim = 256
