@@ -1,6 +1,6 @@
 """Train the class-conditional DiT of nbs/10_dit.ipynb on scikit-learn's 8×8 digits and write its checkpoint.
 
-    python scripts/train_digits.py            # writes scripts/digits_dit.pt (about 1.4 MB)
+    python scripts/train_digits.py            # writes scripts/digits_dit.pt (about 1.4 MiB)
 
 Seeded and single-threaded, so a rerun on the same machine writes the same weights. Run time: 3,000 Adam
 steps of batch 128 took 5 min 49 s of CPU time (about 0.12 s a step) on one core of a 2-core x86-64 machine with
