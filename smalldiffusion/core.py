@@ -240,8 +240,9 @@ def _check_sampler_args(sigmas:Tensor, # (S+1,)
 
 def _sampler_step(xt:Tensor, sig:Tensor, sig_next:Tensor, eps_av:Tensor, mu:float) -> Tensor: # like xt
     "Update (11): from σ to σ' ≤ σ, keeping σ_p of the predicted noise (12) and adding η of fresh noise."
-    sig_p = (sig_next / sig**mu) ** (1 / (1 - mu))                                           # (12)
-    eta = (sig_next**2 - sig_p**2).clamp(min=0).sqrt()                                        # clamp: rounding at tiny mu
+    q = sig_next / sig                                                                        # in [0, 1]
+    sig_p = sig_next * q ** (mu / (1 - mu))                                                   # (12): σ' exactly at q = 1 or μ = 0
+    eta = sig_next * (1 - q ** (2 * mu / (1 - mu))).clamp(min=0).sqrt()                       # √(σ'² − σ_p²): 0 exactly there too
     return xt - (sig - sig_p) * eps_av + eta * torch.randn_like(xt)                          # (11)
 
 def _sampler_setup(model:nn.Module, sigmas, gam:float, mu:float, batchsize:int, xt:Tensor|None, cond, accelerator):
@@ -275,7 +276,7 @@ def samples(model:nn.Module, # an nn.Module + ModelMixin
             xt = _sampler_step(xt, sig, sig_next, eps_av, mu)
             yield xt
 
-# %% ../nbs/03_diffusion.ipynb #c065
+# %% ../nbs/03_diffusion.ipynb #c066
 def median_distance(x:Tensor, # (B, D) samples
                     curve:Tensor, # (M, D) points densely covering the data (e.g. a long Swissroll)
                    ) -> float: # the median over samples of the distance to the nearest curve point
