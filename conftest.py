@@ -17,7 +17,7 @@ def pytest_collectstart(collector):
         collector.skip_compare = tuple(collector.skip_compare) + ('image/svg+xml',)
 
 
-# Per-notebook nbval time (every phase, kernel start included), for the timing table `.ci/test` prints:
+# Per-notebook nbval time (every phase, kernel start included; with pytest-xdist, summed on the controller), for the timing table `.ci/test` prints:
 # written as JSON to the file named by SMALLDIFFUSION_NBVAL_TIMES when that variable is set.
 _nbval_times = {}
 
@@ -31,5 +31,5 @@ def pytest_runtest_logreport(report):
 def pytest_sessionfinish(session, exitstatus):
     import json, os
     out = os.environ.get('SMALLDIFFUSION_NBVAL_TIMES')
-    if out:
+    if out and not hasattr(session.config, 'workerinput'):   # under xdist the controller, which sees every report, writes
         with open(out, 'w', encoding='utf-8') as f: json.dump(_nbval_times, f)
