@@ -38,6 +38,11 @@ def _trailing_indices(n:int, # N = len(schedule)
     return idx
 
 # %% ../nbs/03_diffusion.ipynb #c008
+def _check_float_x0(x0:Tensor):
+    "A TypeError unless x0 is a floating-point tensor: σ is drawn in x0's dtype."
+    if not isinstance(x0, Tensor) or not x0.dtype.is_floating_point:
+        raise TypeError(f"x0 must be a floating-point tensor (σ takes its dtype); got {getattr(x0, 'dtype', type(x0).__name__)}")
+
 class Schedule:
     "A non-decreasing list of noise levels σ: training draws from it, sampling walks down it."
     def __init__(self, sigmas): # (N,) positive, finite, non-decreasing
@@ -58,7 +63,7 @@ class Schedule:
 
     def sample_batch(self, x0:Tensor) -> Tensor: # (B, 1, ..., 1), the rank of x0
         "One σ per row of x0, uniform over the schedule, on x0's device and dtype."
-        if not x0.dtype.is_floating_point: raise TypeError(f"x0 must be floating-point (σ takes its dtype); got {x0.dtype}")
+        _check_float_x0(x0)
         idx = torch.randint(len(self), (x0.shape[0],))                                       # (B,)
         return self.sigmas[idx].to(x0).reshape((-1,) + (1,) * (x0.ndim - 1))                 # (B, 1, ..., 1)
 
@@ -87,19 +92,27 @@ def sigmas_from_betas(betas:Tensor, # (N,) the per-step variances β_t, each in 
                          f"is {alpha_bar[i].item():.1e} there): use fewer or smaller betas")
     return sigmas
 
+def _check_betas(**betas):
+    "A ValueError naming any β argument outside (0, 1): each is a variance added in one step."
+    for name, b in betas.items():
+        if not 0 < b < 1: raise ValueError(f"{name} must lie in (0, 1), a per-step variance; got {name}={b}")
+
 class ScheduleDDPM(Schedule):
     "DDPM's linear β (7) as σ (6); float32, equal to diffusers' `beta_schedule='linear'`."
     def __init__(self, N:int=1000, beta_start:float=0.0001, beta_end:float=0.02):
+        _check_betas(beta_start=beta_start, beta_end=beta_end)
         super().__init__(sigmas_from_betas(torch.linspace(beta_start, beta_end, _check_levels(N))))
 
 class ScheduleLDM(Schedule):
     "Latent diffusion's scaled-linear β (7), linear in √β; equal to diffusers' `'scaled_linear'`."
     def __init__(self, N:int=1000, beta_start:float=0.00085, beta_end:float=0.012):
+        _check_betas(beta_start=beta_start, beta_end=beta_end)
         super().__init__(sigmas_from_betas(torch.linspace(beta_start**0.5, beta_end**0.5, _check_levels(N))**2))
 
 class ScheduleSigmoid(Schedule):
     "GeoDiff's sigmoid β (7); equal to diffusers' `'sigmoid'`."
     def __init__(self, N:int=1000, beta_start:float=0.0001, beta_end:float=0.02):
+        _check_betas(beta_start=beta_start, beta_end=beta_end)
         betas = torch.sigmoid(torch.linspace(-6, 6, _check_levels(N))) * (beta_end - beta_start) + beta_start
         super().__init__(sigmas_from_betas(betas))
 
@@ -111,10 +124,11 @@ class ScheduleCosine(Schedule):
     "Improved DDPM's cosine schedule, eq. (8); beta_start/beta_end unused; equal to diffusers' `'squaredcos_cap_v2'`."
     def __init__(self, N:int=1000, beta_start:float=0.0001, beta_end:float=0.02, max_beta:float=0.999):
         N = _check_levels(N)
+        _check_betas(max_beta=max_beta)
         betas = [min(1 - _cosine_alpha_bar(t / N) / _cosine_alpha_bar((t - 1) / N), max_beta) for t in range(1, N + 1)]
         super().__init__(sigmas_from_betas(torch.tensor(betas, dtype=torch.float32)))
 
-# %% ../nbs/03_diffusion.ipynb #c027
+# %% ../nbs/03_diffusion.ipynb #c028
 def _model_device(model:nn.Module) -> torch.device:
     "The device of the model's first parameter or buffer; CPU if it has neither."
     t = next(chain(model.parameters(), model.buffers()), None)
@@ -161,12 +175,14 @@ def _check_uses_cond(model:nn.Module, xt:Tensor, sigma:Tensor, cond):
         raise ValueError(f"conditional=True, but {type(inner).__name__}'s output does not change when the labels of the first "
                          "batch are shuffled: it ignores cond. Give the model a forward that uses cond, or pass conditional=False")
 
-# %% ../nbs/03_diffusion.ipynb #c028
+# %% ../nbs/03_diffusion.ipynb #c029
 def generate_train_sample(x0, # a batch: a tensor (B, ...), or an (x0, cond) pair when conditional
                           schedule:Schedule, # where σ is drawn from
                           conditional:bool=False, # x0 is an (x0, cond) pair
                          ) -> tuple: # (x0, sigma (B, 1, ..., 1), eps like x0, cond or None)
     "One training example per row: σ from `schedule.sample_batch`, then ε ~ N(0, I) shaped like x0."
+    if not hasattr(schedule, 'sample_batch'):
+        raise TypeError(f"schedule must be a Schedule (e.g. ScheduleLogLinear(200)); got a {type(schedule).__name__}")
     x0, cond = _split_batch(x0, conditional)
     if not x0.dtype.is_floating_point:
         raise TypeError(f"x0 must be a floating-point tensor; got dtype {x0.dtype} (convert it, e.g. x0.float() / 255)")
@@ -174,7 +190,7 @@ def generate_train_sample(x0, # a batch: a tensor (B, ...), or an (x0, cond) pai
     while sigma.ndim < x0.ndim: sigma = sigma.unsqueeze(-1)                                   # (B,) → (B, 1, ..., 1)
     return x0, sigma, torch.randn_like(x0), cond
 
-# %% ../nbs/03_diffusion.ipynb #c031
+# %% ../nbs/03_diffusion.ipynb #c032
 def _place(x0:Tensor, cond, device, dtype):
     "The batch on `device` (None: leave it), x0 cast to `dtype` if it is floating-point."
     if not x0.dtype.is_floating_point:
@@ -193,13 +209,15 @@ def _setup(loader, model:nn.Module, lr:float, accelerator):
 def _take_step(loss:Tensor, optimizer, accelerator, step:int, epoch:int, x0:Tensor):
     "Back-propagate and step; first a FloatingPointError, naming the step, if the loss is NaN or infinite on any process."
     losses = loss.detach().reshape(1) if accelerator is None else accelerator.gather(loss.detach().reshape(1))
-    if not bool(torch.isfinite(losses).all()):
-        raise FloatingPointError(f"loss is {loss.item()} at step {step} (epoch {epoch}); the step was not taken. "
-                                 f"The batch x0 has {int((~torch.isfinite(x0)).sum())} non-finite values")
+    bad = (~torch.isfinite(losses)).nonzero().flatten()                     # the processes with a non-finite loss
+    if len(bad) > 0:
+        where = '' if accelerator is None else f" on process {int(bad[0])} of {len(losses)}"
+        raise FloatingPointError(f"loss is {losses[bad[0]].item()} at step {step} (epoch {epoch}){where}; the step was not "
+                                 f"taken. This process's batch x0 has {int((~torch.isfinite(x0)).sum())} non-finite values")
     accelerator.backward(loss) if accelerator is not None else loss.backward()
     optimizer.step()
 
-# %% ../nbs/03_diffusion.ipynb #c032
+# %% ../nbs/03_diffusion.ipynb #c033
 def training_loop(loader, # iterable of x0 (B, ...) batches, or (x0, cond) pairs when conditional
                   model:nn.Module, # an nn.Module + ModelMixin
                   schedule:Schedule, # the σ to train on
@@ -224,7 +242,7 @@ def training_loop(loader, # iterable of x0 (B, ...) batches, or (x0, cond) pairs
                                   accelerator=accelerator, epochs=epochs, lr=lr, conditional=conditional)
             _take_step(loss, optimizer, accelerator, step, epoch, x0); step += 1
 
-# %% ../nbs/03_diffusion.ipynb #c045
+# %% ../nbs/03_diffusion.ipynb #c046
 def _check_sampler_args(sigmas:Tensor, # (S+1,)
                         gam:float, mu:float, cond, batch:int):
     "Raise a ValueError for a sampler call that cannot work."
@@ -233,6 +251,8 @@ def _check_sampler_args(sigmas:Tensor, # (S+1,)
     if not bool((sigmas[1:] <= sigmas[:-1]).all()) or bool(sigmas[-1] < 0):
         raise ValueError("sigmas must be non-increasing (largest σ first) and >= 0; got "
                          f"{[round(float(s), 4) for s in sigmas[:5]]}{' ...' if len(sigmas) > 5 else ''}")
+    if len(sigmas) > 2 and bool(sigmas[-2] == 0):
+        raise ValueError("sigmas may end at 0 only once: the model is called at every σ but the last, and σ = 0 has no noise to predict")
     if not math.isfinite(gam): raise ValueError(f"gam must be a finite number; got {gam}")
     if not 0 <= mu < 1: raise ValueError(f"mu must be in [0, 1); got {mu}")
     if cond is not None and len(cond) != batch:
@@ -249,13 +269,16 @@ def _sampler_setup(model:nn.Module, sigmas, gam:float, mu:float, batchsize:int, 
     "Check the call; return sigmas (S+1,), the start xt (B, ...) and cond, on the model's (or accelerator's) device."
     device = accelerator.device if accelerator is not None else _model_device(model)
     dtype, sigmas = _model_dtype(model) or torch.get_default_dtype(), torch.as_tensor(sigmas)
+    if xt is not None and not isinstance(xt, Tensor): xt = torch.as_tensor(xt)                   # e.g. a numpy array
+    batch = check_count(batchsize, 'batchsize') if xt is None else len(xt)
     if cond is not None and not isinstance(cond, Tensor): cond = torch.as_tensor(cond)
-    _check_sampler_args(sigmas, gam, mu, cond, check_count(batchsize, 'batchsize') if xt is None else len(xt))
+    if cond is not None and cond.ndim == 0: cond = cond.repeat(batch)                          # one label for every sample
+    _check_sampler_args(sigmas, gam, mu, cond, batch)
     if xt is None: xt = model.rand_input(batchsize).to(device, dtype) * sigmas[0]               # (B, ...)
     else: xt = xt.to(device, _model_dtype(model, buffers=False) or xt.dtype)                     # a network's dtype
     return sigmas.to(xt), xt, (None if cond is None else cond.to(device))
 
-# %% ../nbs/03_diffusion.ipynb #c046
+# %% ../nbs/03_diffusion.ipynb #c047
 @torch.no_grad()
 def samples(model:nn.Module, # an nn.Module + ModelMixin
             sigmas:Tensor, # (S+1,) non-increasing, e.g. schedule.sample_sigmas(S); may end at 0
@@ -263,8 +286,8 @@ def samples(model:nn.Module, # an nn.Module + ModelMixin
             mu:float=0., # stochasticity (12), in [0, 1): 0 DDIM, 0.5 DDPM
             cfg_scale:float=0., # classifier-free guidance scale w (0: none)
             batchsize:int=1, # number of samples (ignored when xt is given)
-            xt:Tensor|None=None, # (B, *input_dims) start at sigmas[0]; default sigmas[0]·N(0, I)
-            cond=None, # (B,) conditioning, one entry per sample (a tensor or a list)
+            xt:Tensor|None=None, # (B, *input_dims) start at sigmas[0] (a tensor or an array); default sigmas[0]·N(0, I)
+            cond=None, # (B,) conditioning, one entry per sample (a tensor or a list), or one label for all
             accelerator=None): # an accelerate.Accelerator: start on its device
     "Walk x down `sigmas` with update (11); yield x after each of the S steps, so `*xts, x0 = samples(...)`."
     sigmas, xt, cond = _sampler_setup(model, sigmas, gam, mu, batchsize, xt, cond, accelerator)
@@ -276,9 +299,12 @@ def samples(model:nn.Module, # an nn.Module + ModelMixin
             xt = _sampler_step(xt, sig, sig_next, eps_av, mu)
             yield xt
 
-# %% ../nbs/03_diffusion.ipynb #c066
+# %% ../nbs/03_diffusion.ipynb #c067
 def median_distance(x:Tensor, # (B, D) samples
-                    curve:Tensor, # (M, D) points densely covering the data (e.g. a long Swissroll)
+                    curve:Tensor, # (M, D) points densely covering the data (e.g. the .vals of a long Swissroll)
                    ) -> float: # the median over samples of the distance to the nearest curve point
     "How close samples lie to a low-dimensional data set: median of min_j ‖x_i − c_j‖ (a score used in later chapters too)."
-    return torch.cdist(x, curve).min(dim=1).values.median().item()
+    if x.ndim != 2 or curve.ndim != 2 or x.shape[1] != curve.shape[1]:
+        raise ValueError(f"x must be (B, D) and curve (M, D) with the same D; got x {tuple(x.shape)}, curve {tuple(curve.shape)}")
+    dtype = torch.promote_types(x.dtype, curve.dtype)                          # e.g. float64 samples, a float32 curve
+    return torch.cdist(x.to(dtype), curve.to(x.device, dtype)).min(dim=1).values.median().item()

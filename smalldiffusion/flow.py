@@ -9,7 +9,7 @@ __all__ = ['PredFlow', 'ScheduleFlow', 'ScheduleLogNormalFlow', 'timestep_embedd
 import math
 import torch
 from torch import nn, Tensor
-from .core import Schedule, _check_levels, _model_dtype
+from .core import Schedule, _check_levels, _check_float_x0, _model_dtype
 from .protocol import ModelMixin, check_sigma, check_count, _as_batch_sigma, _loss_fn
 from .targets import _check_model_class
 
@@ -69,6 +69,7 @@ class ScheduleLogNormalFlow(ScheduleFlow):
     "ScheduleFlow whose training times are logit-normal, t = sigmoid(n), n ~ N(0, 1), eq. (8), clamped to [t_min, t_max]."
     def sample_batch(self, x0:Tensor) -> Tensor: # (B, 1, ..., 1), the rank of x0
         "One logit-normal t per row of x0, on x0's device and dtype."
+        _check_float_x0(x0)
         t = torch.sigmoid(torch.randn(x0.shape[0], device=x0.device, dtype=x0.dtype))   # (B,)
         return t.clamp(self.t_min, self.t_max).reshape((-1,) + (1,) * (x0.ndim - 1))     # (B, 1, ..., 1)
 

@@ -155,9 +155,11 @@ def _check_dit_args(in_dim, channels, patch_size, depth):
         raise ValueError(f"in_dim must be a multiple of patch_size; got in_dim={in_dim}, patch_size={patch_size}")
 
 def _check_image(x:Tensor, input_dims:tuple, name:str):
-    "Raise a ValueError unless x is a batch (B, *input_dims)."
+    "Raise a ValueError unless x is a floating-point batch (B, *input_dims)."
     if x.ndim != 1 + len(input_dims) or tuple(x.shape[1:]) != tuple(input_dims):
         raise ValueError(f"{name} takes x shaped (B, {', '.join(map(str, input_dims))}); got shape {tuple(x.shape)}")
+    if not x.dtype.is_floating_point:                     # σ would be cast to it, and 0.5 become 0
+        raise TypeError(f"{name} takes floating-point x; got dtype {x.dtype} (convert images, e.g. x.float() / 127.5 - 1)")
 
 def _init_dit(model:nn.Module, own_sig_embed:bool):
     "Xavier-uniform linear layers with zero bias, N(0, 0.02²) σ-embedding weights, then adaLN-Zero: modulations and W_o at 0."

@@ -51,9 +51,9 @@ class SigmaEmbedderSinCos(nn.Module):
 
     def forward(self, batches:int, sigma) -> Tensor: # (B, D)
         sig_embed = get_sigma_embeds(batches, sigma, self.scaling_factor, self.log_scale)  # (B, 2)
-        return self.mlp(sig_embed)                                                        # (B, D)
+        return self.mlp(sig_embed.to(self.mlp[0].weight))                                 # (B, D), the layer's dtype
 
-# %% ../nbs/01_protocol.ipynb #c025
+# %% ../nbs/01_protocol.ipynb #c026
 def check_sigma(sigma, # noise level: 0-d, or one per sample shaped (B, 1, ..., 1)
                 x:Tensor, # the batch σ must broadcast against, (B, ...)
                 eps:Tensor|None=None, # if given (a loss on x + σ·ε), the noise, shaped like x
@@ -69,7 +69,7 @@ def check_sigma(sigma, # noise level: 0-d, or one per sample shaped (B, 1, ..., 
                          f"against x of shape {tuple(x.shape)}; got shape {tuple(sigma.shape)}")
     return sigma
 
-# %% ../nbs/01_protocol.ipynb #c027
+# %% ../nbs/01_protocol.ipynb #c028
 def check_count(value, # what the caller passed for a count
                 name:str, # the argument's name, for the message
                ) -> int: # value as a Python int >= 1
@@ -82,10 +82,16 @@ def check_count(value, # what the caller passed for a count
     return n
 
 def _loss_fn(loss): # a loss class (nn.MSELoss, the spec's default) or a loss instance (nn.L1Loss())
-    "The loss as a callable: a class is instantiated, an instance (or any function of (target, output)) is used as it is."
-    return loss() if isinstance(loss, type) else loss
+    "The loss as a function of (target, output): a class is instantiated, an instance (or any function) used as it is; a ValueError unless output is shaped like target."
+    fn = loss() if isinstance(loss, type) else loss
+    def checked(target:Tensor, output:Tensor) -> Tensor:
+        if output.shape != target.shape:                     # a loss would broadcast them (nn.MSELoss only warns)
+            raise ValueError(f"the model's output must be shaped like its target {tuple(target.shape)}, the shape of x0; "
+                             f"got {tuple(output.shape)}")
+        return fn(target, output)
+    return checked
 
-# %% ../nbs/01_protocol.ipynb #c029
+# %% ../nbs/01_protocol.ipynb #c030
 class ModelMixin:
     "What a diffusion model adds to `nn.Module`: start noise, the training loss and the ε the sampler asks for."
     def rand_input(self, batchsize:int) -> Tensor: # (batchsize, *input_dims)
@@ -105,7 +111,7 @@ class ModelMixin:
         return self(x, sigma, cond=cond)
 
 
-# %% ../nbs/01_protocol.ipynb #c031
+# %% ../nbs/01_protocol.ipynb #c032
 def _what(value) -> str:
     "A short description of an argument for error messages: a tensor's shape and dtype, else its type."
     return f"a tensor of shape {tuple(value.shape)} ({value.dtype})" if isinstance(value, Tensor) else f"a {type(value).__name__}"
