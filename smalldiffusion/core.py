@@ -13,6 +13,7 @@ from itertools import pairwise, chain
 from types import SimpleNamespace
 import torch
 from torch import nn, Tensor
+from torch.utils.data import Dataset
 from tqdm import tqdm
 from .protocol import check_count
 
@@ -228,6 +229,8 @@ def training_loop(loader, # iterable of x0 (B, ...) batches, or (x0, cond) pairs
                  ):
     "Minimise the model's loss with AdamW; yield a SimpleNamespace (loss, pbar, model, optimizer, x0, sigma, eps, cond, step, epoch, ...) before each step."
     epochs = check_count(epochs, 'epochs')
+    if isinstance(loader, (Tensor, Dataset)):                        # iterating one yields single samples, not batches
+        raise TypeError(f"loader must yield batches, e.g. DataLoader(data, batch_size=...); got a {type(loader).__name__}")
     loader, model, optimizer, get_loss, device, dtype = _setup(loader, model, lr, accelerator)
     step = 0
     for epoch in (pbar := tqdm(range(epochs))):

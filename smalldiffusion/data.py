@@ -42,6 +42,8 @@ class DatasaurusDozen(Dataset):
                  offset:float=50): # ... after subtracting this
         self.enlarge_factor = check_count(enlarge_factor, 'enlarge_factor')
         with open(csv_file, newline='') as f: rows = [r for r in csv.reader(f, delimiter=delimiter) if r]
+        if rows and all(len(r) == 1 for r in rows):
+            raise ValueError(f"{csv_file} has no {delimiter!r} in any row: pass its field separator, e.g. delimiter=','")
         points = [(line, rest) for line, (name, *rest) in enumerate(rows, 1) if name == dataset]
         for line, rest in points:
             if len(rest) != 2: raise ValueError(f"{csv_file}, row {line}: want `name, x, y`; got {len(rest)} values {rest}")
@@ -115,12 +117,18 @@ def _to_unit_tensor(img) -> Tensor: # (C, H, W) float32 in [0, 1]
     "A PIL image or (H, W[, C]) array as torchvision's ToTensor makes it; a (C, H, W) tensor kept (uint8 /255)."
     if isinstance(img, Tensor):
         if img.ndim != 3: raise ValueError(f"img as a tensor must be (C, H, W); got shape {tuple(img.shape)}")
+        if img.shape[0] > 4 and img.shape[-1] <= 4:
+            raise ValueError(f"img as a tensor must be (C, H, W); got shape {tuple(img.shape)}, which looks like (H, W, C): "
+                             "pass img.permute(2, 0, 1)")
         chw = img
     else:
         import numpy as np                                       # PIL images convert through __array__
         arr = np.asarray(img)
         if arr.ndim not in (2, 3):
             raise ValueError(f"img must be a PIL image or an (H, W) or (H, W, C) array; got shape {arr.shape}")
+        if arr.ndim == 3 and arr.shape[0] <= 4 and arr.shape[-1] > 4:
+            raise ValueError(f"img as an array must be (H, W) or (H, W, C), as ToTensor reads it; got shape {arr.shape}, "
+                             "which looks like (C, H, W): pass arr.transpose(1, 2, 0)")
         chw = torch.from_numpy(arr.copy()).reshape(arr.shape[0], arr.shape[1], -1).permute(2, 0, 1)
     if chw.dtype == torch.uint8: return chw.float() / 255
     if not chw.dtype.is_floating_point: raise TypeError(f"img must hold uint8 or floating-point pixels; got {chw.dtype}")

@@ -116,6 +116,12 @@ def _what(value) -> str:
     "A short description of an argument for error messages: a tensor's shape and dtype, else its type."
     return f"a tensor of shape {tuple(value.shape)} ({value.dtype})" if isinstance(value, Tensor) else f"a {type(value).__name__}"
 
+def _check_widths(hidden_dims) -> tuple: # the widths as a tuple of ints
+    "hidden_dims as a non-empty tuple of counts; a named error otherwise."
+    if isinstance(hidden_dims, int) or not hasattr(hidden_dims, '__len__') or len(hidden_dims) == 0:
+        raise TypeError(f"hidden_dims must be a non-empty sequence of layer widths, e.g. (16, 128, 16); got {hidden_dims!r}")
+    return tuple(check_count(h, 'each of hidden_dims') for h in hidden_dims)
+
 class TimeInputMLP(nn.Module, ModelMixin):
     "A toy MLP for points in R^dim: input [x, e(σ)], GELU between the `hidden_dims` layers."
     sigma_dim = 2
@@ -123,10 +129,12 @@ class TimeInputMLP(nn.Module, ModelMixin):
                  output_dim:int|None=None, # output dimension (default: dim)
                  hidden_dims:tuple=(16,128,256,128,16)): # widths of the hidden layers
         super().__init__()
+        dim, hidden_dims = check_count(dim, 'dim'), _check_widths(hidden_dims)
+        output_dim = dim if output_dim is None else check_count(output_dim, 'output_dim')
         layers = []
-        for in_dim, out_dim in pairwise((dim + self.sigma_dim,) + tuple(hidden_dims)):
+        for in_dim, out_dim in pairwise((dim + self.sigma_dim,) + hidden_dims):
             layers.extend([nn.Linear(in_dim, out_dim), nn.GELU()])
-        layers.append(nn.Linear(hidden_dims[-1], output_dim or dim))
+        layers.append(nn.Linear(hidden_dims[-1], output_dim))
         self.net = nn.Sequential(*layers)
         self.input_dims = (dim,)
 
