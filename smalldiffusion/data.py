@@ -7,7 +7,7 @@ __all__ = ['Swissroll', 'DatasaurusDozen', 'TreeDataset', 'ClassMixture', 'Mappe
            'Digits']
 
 # %% ../nbs/02_data.ipynb #c002
-import csv, math
+import csv, math, operator
 import torch
 from torch import Tensor
 from torch.utils.data import Dataset
@@ -22,6 +22,8 @@ class Swissroll(Dataset):
                  center=(0,0), # (2,) offset added to every point
                  scale:float=1.0): # radius multiplier
         N = check_count(N, 'N')
+        for name, v in (('tmin', tmin), ('tmax', tmax), ('scale', scale)):
+            if not math.isfinite(v): raise ValueError(f"{name} must be finite; got {name}={v}")
         if tmax == 0: raise ValueError("tmax must be nonzero: Swissroll divides the radii by tmax; got tmax=0")
         t = tmin + torch.linspace(0, 1, N) * tmax                                           # (N,) float32
         center = torch.as_tensor(center, dtype=torch.float32)
@@ -41,6 +43,9 @@ class DatasaurusDozen(Dataset):
                  scale:float=50, # divide by this ...
                  offset:float=50): # ... after subtracting this
         self.enlarge_factor = check_count(enlarge_factor, 'enlarge_factor')
+        if not (math.isfinite(scale) and scale != 0):
+            raise ValueError(f"scale must be nonzero and finite (the points are divided by it); got scale={scale}")
+        if not math.isfinite(offset): raise ValueError(f"offset must be finite; got offset={offset}")
         with open(csv_file, newline='') as f: rows = [r for r in csv.reader(f, delimiter=delimiter) if r]
         if rows and all(len(r) == 1 for r in rows):
             raise ValueError(f"{csv_file} has no {delimiter!r} in any row: pass its field separator, e.g. delimiter=','")
@@ -87,6 +92,13 @@ class TreeDataset(Dataset):
     def __getitem__(self, i): return self.data[i]                                           # ((2,) float32, int)
 
 # %% ../nbs/02_data.ipynb #c024
+def _check_seed(seed) -> int:
+    "A seed as a Python int (numpy and torch integers too); a TypeError that names `seed` otherwise."
+    try: n = None if isinstance(seed, bool) else operator.index(seed)
+    except TypeError: n = None
+    if n is None: raise TypeError(f"seed must be an integer; got seed={seed!r} of type {type(seed).__name__}")
+    return n
+
 class ClassMixture(Dataset):
     "Labelled 2-D toy data: class c is a Gaussian cluster centred at angle 2πc/num_classes on a circle, eq. (5)."
     def __init__(self, num_classes:int=4, # K, labels 0..K-1
@@ -95,7 +107,7 @@ class ClassMixture(Dataset):
                  std:float=0.15, # standard deviation of each cluster
                  seed:int=0): # seed of a private generator (the global RNG is untouched)
         num_classes, n_per_class = check_count(num_classes, 'num_classes'), check_count(n_per_class, 'n_per_class')
-        g = torch.Generator().manual_seed(seed)
+        g = torch.Generator().manual_seed(_check_seed(seed))
         self.labels = torch.arange(num_classes).repeat_interleave(n_per_class)               # (N,) int64
         angle = 2 * math.pi * self.labels / num_classes                                      # (N,)
         centres = radius * torch.stack([angle.cos(), angle.sin()], dim=1)                    # (N, 2)
@@ -141,10 +153,10 @@ def img_train_transform(img, # a PIL image, an (H, W[, C]) array, or a (C, H, W)
     if torch.rand(1) < 0.5: x = x.flip(-1)
     return x * 2 - 1
 
-def img_normalize(x:Tensor, # model output, nominally in [-1, 1]
+def img_normalize(x, # model output (a tensor, or any array-like: it goes through torch.as_tensor), nominally in [-1, 1]
                  ) -> Tensor: # in [0, 1], for display
     "Map [-1, 1] back to [0, 1] and clip, eq. (6)."
-    return ((x + 1) / 2).clamp(0, 1)
+    return ((torch.as_tensor(x) + 1) / 2).clamp(0, 1)
 
 # %% ../nbs/02_data.ipynb #c036
 class Digits(Dataset):
@@ -159,8 +171,11 @@ class Digits(Dataset):
         d = load_digits()
         images = torch.tensor(d.images, dtype=torch.float32).unsqueeze(1) / 8 - 1           # (1797, 1, 8, 8)
         labels = torch.tensor(d.target, dtype=torch.int64)                                   # (1797,)
-        perm = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))
+        perm = torch.randperm(len(labels), generator=torch.Generator().manual_seed(_check_seed(seed)))
         n_test = round(test_size * len(labels))
+        if {'all': len(labels), 'test': n_test, 'train': len(labels) - n_test}[split] == 0:
+            raise ValueError(f"test_size={test_size} leaves the {split!r} split empty: round(test_size * {len(labels)}) = {n_test} "
+                             f"of the {len(labels)} digits are test digits; want a test_size that leaves it at least one")
         idx = {'all': torch.arange(len(labels)), 'test': perm[:n_test], 'train': perm[n_test:]}[split]
         self.images, self.labels, self.indices = images[idx], labels[idx], idx           # indices into load_digits()
     def __len__(self): return len(self.labels)

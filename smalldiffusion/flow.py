@@ -81,7 +81,11 @@ def timestep_embedding(t:Tensor, # (B,) times, here 1000·t of a flow model
     "DiT's sinusoidal embedding of a time: h = dim/2 frequencies f_k = max_period^(−k/h)."
     t = torch.as_tensor(t)
     if t.ndim != 1: raise ValueError(f"t must be shaped (B,); got shape {tuple(t.shape)}")
+    if not bool(torch.isfinite(t).all()): raise ValueError(f"t must be finite; got {t[~torch.isfinite(t)][:3].tolist()}")
+    dim = check_count(dim, 'dim')
     if dim < 2 or dim % 2: raise ValueError(f"dim must be an even number >= 2 (cos and sin halves); got dim={dim}")
+    if not (math.isfinite(max_period) and max_period > 0):
+        raise ValueError(f"max_period must be a finite number > 0, the period of the slowest frequency; got max_period={max_period}")
     half = dim // 2
     freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=t.device, dtype=torch.float32) / half)  # (h,)
     args = t.float()[:, None] * freqs[None]                                                # (B, h)
@@ -91,12 +95,13 @@ class TimestepEmbedder(nn.Module):
     "Upstream smalldiffusion's time embedding: eq. (9) of 1000·σ in 256 numbers, then its GELU MLP 256 → 1024 → D → D (DiT's own MLP: Linear(256, D) → SiLU → Linear(D, D))."
     def __init__(self, hidden_size:int): # D, the width of the embedding
         super().__init__()
-        self.freq_dim = 256
+        hidden_size, self.freq_dim = check_count(hidden_size, 'hidden_size'), 256
         self.mlp = nn.Sequential(nn.Linear(self.freq_dim, 1024), nn.GELU(approximate='tanh'),
                                  nn.Linear(1024, hidden_size), nn.GELU(approximate='tanh'),
                                  nn.Linear(hidden_size, hidden_size))
 
     def forward(self, batches:int, sigma) -> Tensor: # (B, D)
         sigma = _as_batch_sigma(batches, sigma)                                            # (B,): 0-d is repeated
+        if not bool(torch.isfinite(sigma).all()): raise ValueError(f"sigma must be finite; got {sigma[~torch.isfinite(sigma)][:3].tolist()}")
         emb = timestep_embedding(sigma * 1000, self.freq_dim)                              # (B, 256)
         return self.mlp(emb.to(self.mlp[0].weight.dtype))

@@ -35,7 +35,7 @@ class CondEmbedderLabel(nn.Module):
                  num_classes:int, # classes are 0..num_classes-1; num_classes is the null label
                  dropout_prob:float=0.1): # probability of replacing a label by the null label (training mode only)
         super().__init__()
-        num_classes = check_count(num_classes, 'num_classes')
+        hidden_size, num_classes = check_count(hidden_size, 'hidden_size'), check_count(num_classes, 'num_classes')
         if not 0 <= dropout_prob <= 1: raise ValueError(f"dropout_prob must lie in [0, 1]; got {dropout_prob}")
         self.embeddings = nn.Embedding(num_classes + 1, hidden_size)
         self.mlp = nn.Sequential(nn.SiLU(), nn.Linear(hidden_size, hidden_size, bias=True))
@@ -58,6 +58,7 @@ class ConditionalMLP(TimeInputMLP):
                  cond_dim:int=4, # width of the label embedding
                  num_classes:int=10, # classes 0..num_classes-1; num_classes is the null label
                  dropout_prob:float=0.1): # label dropout probability in training mode
+        dim, cond_dim = check_count(dim, 'dim'), check_count(cond_dim, 'cond_dim')     # by name: the base class sees dim + cond_dim
         super().__init__(dim=dim+cond_dim, output_dim=dim, hidden_dims=hidden_dims)
         self.input_dims = (dim,)  # noise is shaped like the data, not like the network input
         self.cond_embed = CondEmbedderLabel(cond_dim, num_classes, dropout_prob)

@@ -11,12 +11,24 @@ from itertools import pairwise
 import torch
 from torch import nn, Tensor
 
+# %% ../nbs/01_protocol.ipynb #c004b
+def check_count(value, # what the caller passed for a count
+                name:str, # the argument's name, for the message
+               ) -> int: # value as a Python int >= 1
+    "A count as a Python int >= 1: a TypeError unless it is an integer, a ValueError if it is below 1."
+    try: n = None if isinstance(value, bool) else operator.index(value)
+    except TypeError: n = None
+    if n is None:
+        raise TypeError(f"{name} must be an integer >= 1; got {name}={value!r} of type {type(value).__name__}")
+    if n < 1: raise ValueError(f"{name} must be an integer >= 1; got {name}={n}")
+    return n
+
 # %% ../nbs/01_protocol.ipynb #c005
 def _as_batch_sigma(batches:int, # B, the batch size
                     sigma, # noise level: 0-d (one σ for the batch) or shaped (B,)
                    ) -> Tensor: # (B,)
     "σ as one value per sample: a 0-d σ is repeated B times, a (B,) σ is checked and kept."
-    sigma = torch.as_tensor(sigma)
+    batches, sigma = check_count(batches, 'batches'), torch.as_tensor(sigma)
     if sigma.ndim == 0: return sigma.expand(batches)
     if sigma.shape != (batches,):
         raise ValueError(f"sigma must be 0-d or shaped (batches,) = ({batches},); got shape {tuple(sigma.shape)}")
@@ -45,6 +57,7 @@ class SigmaEmbedderSinCos(nn.Module):
                  scaling_factor:float=0.5, # f in [sin(f·log σ), cos(f·log σ)]
                  log_scale:bool=True): # embed log σ (True) or σ
         super().__init__()
+        hidden_size = check_count(hidden_size, 'hidden_size')
         self.scaling_factor, self.log_scale = scaling_factor, log_scale
         self.mlp = nn.Sequential(nn.Linear(2, hidden_size, bias=True), nn.SiLU(),
                                  nn.Linear(hidden_size, hidden_size, bias=True))
@@ -70,17 +83,6 @@ def check_sigma(sigma, # noise level: 0-d, or one per sample shaped (B, 1, ..., 
     return sigma
 
 # %% ../nbs/01_protocol.ipynb #c028
-def check_count(value, # what the caller passed for a count
-                name:str, # the argument's name, for the message
-               ) -> int: # value as a Python int >= 1
-    "A count as a Python int >= 1: a TypeError unless it is an integer, a ValueError if it is below 1."
-    try: n = None if isinstance(value, bool) else operator.index(value)
-    except TypeError: n = None
-    if n is None:
-        raise TypeError(f"{name} must be an integer >= 1; got {name}={value!r} of type {type(value).__name__}")
-    if n < 1: raise ValueError(f"{name} must be an integer >= 1; got {name}={n}")
-    return n
-
 def _loss_fn(loss): # a loss class (nn.MSELoss, the spec's default) or a loss instance (nn.L1Loss())
     "The loss as a function of (target, output): a class is instantiated, an instance (or any function) used as it is; a ValueError unless output is shaped like target."
     fn = loss() if isinstance(loss, type) else loss
@@ -99,7 +101,10 @@ class ModelMixin:
         if not hasattr(self, 'input_dims'):
             raise AttributeError(f"{type(self).__name__} has no `input_dims`: set it to the shape of one sample "
                                  "without the batch dim, e.g. (2,) or (3, 32, 32)")
-        return torch.randn((batchsize,) + tuple(self.input_dims))
+        if not isinstance(self.input_dims, (tuple, list)):
+            raise TypeError(f"{type(self).__name__}.input_dims must be a tuple, the shape of one sample, e.g. (2,) "
+                            f"or (3, 32, 32); got {self.input_dims!r}")
+        return torch.randn((check_count(batchsize, 'batchsize'),) + tuple(self.input_dims))
 
     def get_loss(self, x0:Tensor, sigma, eps:Tensor, cond=None, loss=nn.MSELoss) -> Tensor:
         "One sample of eq. (6): how far the output on x0 + σ·ε is from ε."
