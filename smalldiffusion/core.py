@@ -77,7 +77,12 @@ class ScheduleLogLinear(Schedule):
         if not 0 < sigma_min < sigma_max < math.inf:
             raise ValueError(f"ScheduleLogLinear needs 0 < sigma_min < sigma_max < inf; got sigma_min={sigma_min!r}, "
                              f"sigma_max={sigma_max!r}")
-        super().__init__(torch.logspace(math.log10(sigma_min), math.log10(sigma_max), _check_levels(N)))
+        sigmas = torch.logspace(math.log10(sigma_min), math.log10(sigma_max), _check_levels(N))        # float32
+        for name, value, s in (('sigma_min', sigma_min, sigmas[0]), ('sigma_max', sigma_max, sigmas[-1])):
+            if not 0 < s < math.inf:                                                                  # under- or overflow
+                raise ValueError(f"{name} must be positive and finite in float32, the schedule's dtype; "
+                                 f"got {name}={value!r}, which float32 makes {s.item()}")
+        super().__init__(sigmas)
 
 # %% ../nbs/03_diffusion.ipynb #c018
 def sigmas_from_betas(betas:Tensor, # (N,) the per-step variances β_t, each in [0, 1)

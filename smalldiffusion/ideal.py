@@ -49,14 +49,26 @@ def exact_x0_hat(data:Tensor, x:Tensor, s2:Tensor) -> Tensor: # (N, D), (B, D), 
 # %% ../nbs/08_ideal.ipynb #c012
 _BIG = 1e150   # beyond it, squared distances overflow float64
 
+def _as_dataset(dataset): # something with len() and dataset[i]
+    "A DataLoader (or anything without len() and [i]) refused by name; a list holding no tensor or array, nested numbers, as one tensor."
+    if not (hasattr(dataset, '__len__') and hasattr(dataset, '__getitem__')):
+        hint = ' (pass its .dataset)' if hasattr(dataset, 'dataset') else ''
+        raise TypeError(f"dataset must have len() and items dataset[i] (a Dataset, a tensor or a list); got a {type(dataset).__name__}{hint}")
+    leaves = (v for it in dataset for v in (it if isinstance(it, (list, tuple)) else (it,)))
+    if isinstance(dataset, (list, tuple)) and not any(hasattr(v, '__array__') for v in leaves):
+        try: return torch.as_tensor(dataset)                                          # [[0., 1.], [1., 0.]]: rows
+        except (TypeError, ValueError, RuntimeError): pass                            # not numbers: the item checks name it
+    return dataset
+
 def _stack_items(dataset) -> Tensor: # (N, *input_dims)
     "All items of `dataset` stacked (an (x, label) item gives x), floating point, finite."
+    dataset = _as_dataset(dataset)
     if len(dataset) == 0: raise ValueError("dataset is empty: the ideal denoiser needs at least one data point")
     items = [dataset[i] for i in range(len(dataset))]
     items = [it[0] if isinstance(it, (tuple, list)) else it for it in items]
     bad = next((i for i, it in enumerate(items) if not isinstance(it, Tensor)), None)
     if bad is not None:
-        raise TypeError(f"dataset items must be tensors or (tensor, label) pairs; item {bad} is a {type(items[bad]).__name__}")
+        raise TypeError(f"dataset items must be tensors or (tensor, label) pairs (or the dataset a nested list of numbers); item {bad} is a {type(items[bad]).__name__}")
     if len({it.shape for it in items}) > 1:
         raise ValueError(f"dataset items must all have one shape; got {sorted({tuple(it.shape) for it in items})[:3]}")
     if items[0].ndim == 0: raise ValueError("dataset items must have at least one dimension; got 0-d items (make N numbers a (N, 1) tensor)")

@@ -127,7 +127,7 @@ class DiT(nn.Module, ModelMixin):
         super().__init__()
         _check_dit_args(in_dim, channels, patch_size, depth)
         dim = check_count(head_dim, 'head_dim') * check_count(num_heads, 'num_heads')
-        self.in_dim, self.channels, self.patch_size = in_dim, channels, patch_size
+        self.in_dim, self.channels, self.patch_size, self.embed_dim = in_dim, channels, patch_size, dim
         self.input_dims = (channels, in_dim, in_dim)
         self.register_buffer('pos_embed', pos_embed_2d(in_dim // patch_size, dim)[None])      # (1, N, D)
         self.x_embed = PatchEmbed(patch_size, channels, dim)
@@ -173,9 +173,12 @@ def _init_dit(model:nn.Module, own_sig_embed:bool):
     for layer in zero: nn.init.zeros_(layer.weight); nn.init.zeros_(layer.bias)
 
 def _embed_condition(model:nn.Module, x:Tensor, sigma, cond) -> Tensor: # (B, D)
-    "y = σ embedding (+ cond embedding): σ 0-d or (B, 1, ..., 1), σ > 0; no cond on a conditional model means the null label."
-    B = x.shape[0]
+    "y = σ embedding (+ cond embedding), each (B, D), D = model.embed_dim: σ 0-d or (B, 1, ..., 1), σ > 0; no cond on a conditional model means the null label."
+    B, D = x.shape[0], model.embed_dim
     y = model.sig_embed(B, check_sigma(sigma, x).squeeze().to(x.dtype))           # (B, D)
+    if y.shape != (B, D):
+        raise ValueError(f"sig_embed(B, sigma) must be shaped (B, D) = {(B, D)}, D the model's embedding width; "
+                         f"got {tuple(y.shape)} (e.g. SigmaEmbedderSinCos({D}) fits)")
     if model.cond_embed is None:
         if cond is not None: raise ValueError(f"cond was given, but this {type(model).__name__} has no cond_embed")
         return y

@@ -73,14 +73,22 @@ def Upsample(ch:int, # C
     return nn.Sequential(*layers)
 
 # %% ../nbs/11_unet.ipynb #c017
-def _check_unet_args(in_dim:int, ch:int, ch_mult:tuple) -> list: # the widths [ch, ch·m_0, ch·m_1, ...]
-    "Named errors for sizes the U-Net cannot take: widths GroupNorm(32) cannot split, in_dim not divisible by 2^(L−1)."
-    check_count(in_dim, 'in_dim'); check_count(ch, 'ch')
+def _as_tuple(value, name:str, example:str) -> tuple:
+    "A tuple or list as a tuple; a TypeError naming `name` for anything else (an int is not guessed to be a 1-tuple)."
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"{name} must be a tuple, e.g. {example}; got {name}={value!r} of type {type(value).__name__}")
+    return tuple(value)
+
+def _check_unet_args(in_dim:int, in_ch:int, out_ch:int, ch:int, ch_mult:tuple, attn_resolutions:tuple) -> list: # [ch, ch·m_0, ...]
+    "Named errors for sizes the U-Net cannot take: counts, non-tuples, widths GroupNorm(32) cannot split, in_dim not divisible by 2^(L−1)."
+    for name, v in dict(in_dim=in_dim, in_ch=in_ch, out_ch=out_ch, ch=ch).items(): check_count(v, name)
+    ch_mult = _as_tuple(ch_mult, 'ch_mult', '(1, 2, 2, 2)')
+    _as_tuple(attn_resolutions, 'attn_resolutions', '(16,), or () for none')
     if len(ch_mult) == 0: raise ValueError("ch_mult must name at least one level; got ()")
-    widths = [ch * check_count(m, 'ch_mult entry') for m in (1,) + tuple(ch_mult)]
+    widths = [ch * check_count(m, 'ch_mult entry') for m in (1,) + ch_mult]
     if any(w % 32 for w in widths):
         raise ValueError(f"every width ch·m must be a multiple of 32 (GroupNorm with 32 groups); "
-                         f"got ch={ch}, ch_mult={tuple(ch_mult)}: widths {widths}")
+                         f"got ch={ch}, ch_mult={ch_mult}: widths {widths}")
     if in_dim % 2 ** (len(ch_mult) - 1):
         raise ValueError(f"in_dim must be divisible by 2**(len(ch_mult) - 1) = {2 ** (len(ch_mult) - 1)} "
                          f"({len(ch_mult) - 1} halvings); got in_dim={in_dim}")
@@ -106,14 +114,15 @@ class Unet(nn.Module, ModelMixin):
                  ch_mult:tuple=(1,2,2,2), # width multiplier of each level
                  embed_ch_mult:int=4, # the embedding has ch·embed_ch_mult channels
                  num_res_blocks:int=2, # R, residual blocks per level on the way down
-                 attn_resolutions:tuple=(16,), # resolutions whose blocks are followed by attention
+                 attn_resolutions:tuple=(16,), # resolutions whose blocks are followed by attention; () for none
                  dropout:float=0.1, # dropout inside the residual blocks
                  resamp_with_conv:bool=True, # convolutions in the down/up sampling
                  sig_embed:nn.Module|None=None, # σ → (B, ch·embed_ch_mult); default SigmaEmbedderSinCos
                  cond_embed:nn.Module|None=None): # cond → (B, ch·embed_ch_mult), e.g. CondEmbedderLabel
         super().__init__()
-        widths, R = _check_unet_args(in_dim, ch, ch_mult), check_count(num_res_blocks, 'num_res_blocks')
-        self.in_dim, self.input_dims, emb_ch = in_dim, (in_ch, in_dim, in_dim), ch * check_count(embed_ch_mult, 'embed_ch_mult')
+        widths = _check_unet_args(in_dim, in_ch, out_ch, ch, ch_mult, attn_resolutions)
+        R, self.in_dim, self.input_dims = check_count(num_res_blocks, 'num_res_blocks'), in_dim, (in_ch, in_dim, in_dim)
+        self.embed_dim = emb_ch = ch * check_count(embed_ch_mult, 'embed_ch_mult')                 # E, the embedding width
         self.sig_embed, self.cond_embed = sig_embed or SigmaEmbedderSinCos(emb_ch), cond_embed
         self.conv_in = nn.Conv2d(in_ch, ch, 3, padding=1)
         level = lambda ins, w, res: _level(ins, w, res, emb_ch, attn_resolutions, dropout)
