@@ -171,15 +171,15 @@ def _in_eval_mode(model:nn.Module):
         for m, training in modes: m.training = training
 
 def _check_uses_cond(model:nn.Module, xt:Tensor, sigma:Tensor, cond):
-    "A ValueError if a model without a `cond_embed` gives the same output for shuffled labels: it ignores `cond`."
+    "A ValueError if a model without a `cond_embed` gives the same output with its labels rotated by one place: it ignores `cond`."
     inner = getattr(model, 'module', model)                                   # inside a DDP or accelerate wrapper
     if getattr(inner, 'cond_embed', None) is not None or not isinstance(cond, Tensor): return
-    shuffled = cond.roll(1, dims=0)
-    if torch.equal(shuffled, cond): return                                    # one label for the whole batch: no test
-    with _in_eval_mode(inner), torch.no_grad(): same = torch.equal(inner(xt, sigma, cond=cond), inner(xt, sigma, cond=shuffled))
+    rotated = cond.roll(1, dims=0)
+    if torch.equal(rotated, cond): return                                     # one label for the whole batch: no test
+    with _in_eval_mode(inner), torch.no_grad(): same = torch.equal(inner(xt, sigma, cond=cond), inner(xt, sigma, cond=rotated))
     if same:
         raise ValueError(f"conditional=True, but {type(inner).__name__}'s output does not change when the labels of the first "
-                         "batch are shuffled: it ignores cond. Give the model a forward that uses cond, or pass conditional=False")
+                         "batch are rotated by one place: it ignores cond. Give the model a forward that uses cond, or pass conditional=False")
 
 # %% ../nbs/03_diffusion.ipynb #c029
 def generate_train_sample(x0, # a batch: a tensor (B, ...), or an (x0, cond) pair when conditional
